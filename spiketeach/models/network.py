@@ -1,0 +1,215 @@
+"""Assembling a broadcast-alignment network of dynamic LIF cells (Samadi et al. 2017).
+
+:func:`build_ba_network` puts together, from the pieces in this package,
+
+* a graded input layer (:data:`~spiketeach.models.neurons.GRADED_INPUT`),
+* hidden and output layers of dynamic LIF cells (:data:`~spiketeach.models.neurons.DYNAMIC_LIF`),
+* target cells (:data:`~spiketeach.models.neurons.TARGET_LIF`) and the two error populations
+  (:data:`~spiketeach.models.errors.SIGNED_ERROR_NEURONS`),
+* forward synapses (:data:`~spiketeach.models.synapses.FORWARD_SYNAPSE`) and fixed feedback
+  synapses from the error cells (:data:`~spiketeach.models.synapses.FEEDBACK_SYNAPSE`),
+* the teaching signal and the weight/bias updates (:mod:`spiketeach.models.plasticity`).
+
+It never reads files or parses arguments; a protocol supplies the stimuli and schedule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from brian2 import Clock, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
+
+from ..protocols.presentation import PresentationSchedule
+from .errors import connect_to_error_population, signed_error_population
+from .initialisation import init_broadcast_alignment, init_forward
+from .neurons import dynamic_lif_group, graded_input_group, samadi_namespace, target_group
+from .plasticity import add_bias_learning, add_weight_learning, teaching_signal_equations
+from .samadi import SamadiParams
+from .synapses import feedback_projection, forward_projection
+
+__all__ = ["BANetwork", "build_ba_network", "FEEDBACK_KINDS"]
+
+#: "broadcast": each layer gets B_l e (BA, eq. 2.7); "derivative_free": BA without the
+#: cell's own slope in eq. 2.11 (DF, §3).
+FEEDBACK_KINDS = ("broadcast", "derivative_free")
+
+
+@dataclass
+class BANetwork:
+    """A built network and handles to its parts."""
+
+    net: Network
+    params: SamadiParams
+    schedule: PresentationSchedule
+    layer_sizes: list[int]
+    input: NeuronGroup
+    layers: list[NeuronGroup]            # hidden layers then the output layer
+    target: NeuronGroup
+    error: NeuronGroup                   # positive-error cells, then negative-error cells
+    forward: list[Synapses]
+    feedback: dict[int, Synapses]        # layer index -> feedback synapses (learning layers only)
+    output_spikes: SpikeMonitor
+    layer_spikes: list[SpikeMonitor]
+    stimulus: TimedArray
+    target_drive: TimedArray
+    learning_gate: TimedArray
+    learning_layers: list[int] = field(default_factory=list)
+    target_drive_high: float = 20.0
+
+    @property
+    def output(self) -> NeuronGroup:
+        return self.layers[-1]
+
+    @property
+    def error_pos(self):
+        return self.error[: len(self.output)]
+
+    @property
+    def error_neg(self):
+        return self.error[len(self.output):]
+
+    def state_views(self) -> dict[str, object]:
+        """Every variable that carries over from one block to the next, by a stable key."""
+        views = {}
+        for k, layer in enumerate(self.layers):
+            views[f"layer{k}.h"] = layer.h
+            views[f"layer{k}.b"] = layer.b
+            if k in self.learning_layers:
+                views[f"layer{k}.Db"] = layer.Db
+        for k, syn in enumerate(self.forward):
+            views[f"forward{k}.w"] = syn.w
+            views[f"forward{k}.DW"] = syn.DW
+        views["target.h"] = self.target.h
+        return views
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
+
+    def weights(self) -> list[np.ndarray]:
+        """Forward weight matrices (n_post × n_pre) as they are now."""
+        out = []
+        for syn, n_in, n_out in zip(self.forward, self.layer_sizes[:-1], self.layer_sizes[1:]):
+            out.append(np.asarray(syn.w[:]).reshape(n_in, n_out).T.copy())
+        return out
+
+
+def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
+                     params: SamadiParams | None = None, seed: int = 0,
+                     feedback: str = "broadcast", depth: int | None = None,
+                     weights: list[np.ndarray] | None = None,
+                     biases: list[np.ndarray] | None = None,
+                     feedback_weights: list[np.ndarray] | None = None,
+                     target_drive_high: float = 20.0,
+                     record_layers: bool = False) -> BANetwork:
+    """Build a spiking network trained by broadcast alignment.
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+        [n_input, n_hidden_1, ..., n_output], e.g. [784, 1000, 10].
+    schedule : PresentationSchedule
+        Presentations per block and their timing; the stimulus, target and learning-gate
+        TimedArrays are built for it (all zeros until a protocol passes real values).
+    params : SamadiParams
+        Model parameters (paper defaults).
+    seed : int
+        Seeds the Appendix-B initialisation of forward and feedback weights.
+    feedback : {"broadcast", "derivative_free"}
+        BA with the cell's own slope (eq. 2.11), or DF (no slope, gate kept).
+    depth : int, optional
+        Depth-k learning (§3.1): only the last ``depth`` weight layers learn. All by default.
+    weights, biases, feedback_weights : lists of arrays, optional
+        Explicit initial values (else Appendix B with ``seed``).
+    target_drive_high : float
+        Drive of the target cell of the correct output (20: closed-form E(a) ≈ 0.71, ≈ 0.8 at
+        dt = 0.25 ms); the other target cells get drive 0 and stay silent.
+    record_layers : bool
+        Also record the spikes of every layer (for tests and figures).
+    """
+    params = params or SamadiParams()
+    if feedback not in FEEDBACK_KINDS:
+        raise ValueError(f"unknown feedback {feedback!r}; choose one of {FEEDBACK_KINDS}")
+    sizes = [int(n) for n in layer_sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"layer_sizes needs an input and an output layer of >= 1 cell: {layer_sizes}")
+    n_weight_layers = len(sizes) - 1
+    depth = n_weight_layers if depth is None else int(depth)
+    if not 1 <= depth <= n_weight_layers:
+        raise ValueError(f"depth must be in 1..{n_weight_layers}, got {depth}")
+    rng = np.random.default_rng(seed)
+    W0, b0 = init_forward(sizes, params, rng)
+    B0 = init_broadcast_alignment(sizes, params, rng)
+    W0 = _check_list("weights", weights, [w.shape for w in W0]) or W0
+    b0 = _check_list("biases", biases, [b.shape for b in b0]) or b0
+    B0 = _check_list("feedback_weights", feedback_weights, [b.shape for b in B0]) or B0
+
+    clock = Clock(dt=params.dt, name="samadi_clock")
+    n_in, n_out = sizes[0], sizes[-1]
+    stimulus = schedule.stimulus_array(np.zeros((schedule.n, n_in)), "stimulus")
+    target_drive = schedule.stimulus_array(np.zeros((schedule.n, n_out)), "target_drive")
+    gate = schedule.gate_array(np.ones(schedule.n))
+    # one namespace for every object: synapses resolve the pre/post subexpressions they read
+    # (a = stimulus(t, i), iota = learning_gate(t) ...) in their own namespace
+    ns = samadi_namespace(params) | {"stimulus": stimulus, "target_drive": target_drive,
+                                     "learning_gate": gate}
+
+    inp = graded_input_group(stimulus, clock)
+    learning = list(range(n_weight_layers - depth, n_weight_layers))  # indices into layers
+    derivative = "sech2" if feedback == "broadcast" else "none"
+    layers, forward = [], []
+    pre = inp
+    for k, n in enumerate(sizes[1:]):
+        is_output = k == n_weight_layers - 1
+        extra = ""
+        if k in learning:
+            extra = teaching_signal_equations(derivative,
+                                              gate_positive_drive=params.gate_output or not is_output)
+        group = dynamic_lif_group(n, params, clock, extra_equations=extra, namespace=ns,
+                                  name="output" if is_output else f"hidden{k}")
+        group.b = b0[k]
+        syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns)
+        if k in learning:
+            group.eta = params.eta_scale / sizes[k] * float(params.dt / params.learning_window)
+            add_bias_learning(group)
+            add_weight_learning(syn)
+        layers.append(group)
+        forward.append(syn)
+        pre = group
+
+    target = target_group(target_drive, params, clock)
+    error = signed_error_population(n_out, clock)
+    to_error = [connect_to_error_population(layers[-1], error, "y", name="output_to_error"),
+                connect_to_error_population(target, error, "y_target", name="target_to_error")]
+    feedback_syn = {}
+    for k in learning:
+        B = np.eye(n_out) if k == n_weight_layers - 1 else B0[k]
+        feedback_syn[k] = feedback_projection(error, layers[k], B, name=f"feedback{k}")
+
+    out_mon = SpikeMonitor(layers[-1], name="output_spikes")
+    layer_mons = [SpikeMonitor(g, name=f"{g.name}_spikes") for g in layers[:-1]] if record_layers else []
+    net = Network(inp, *layers, *forward, target, error, *to_error, *feedback_syn.values(),
+                  out_mon, *layer_mons)
+    ban = BANetwork(net=net, params=params, schedule=schedule, layer_sizes=sizes, input=inp,
+                    layers=layers, target=target, error=error, forward=forward,
+                    feedback=feedback_syn, output_spikes=out_mon,
+                    layer_spikes=layer_mons + [out_mon] if record_layers else [],
+                    stimulus=stimulus, target_drive=target_drive, learning_gate=gate,
+                    learning_layers=learning, target_drive_high=target_drive_high)
+    return ban
+
+
+def _check_list(name, given, shapes):
+    if given is None:
+        return None
+    if len(given) != len(shapes):
+        raise ValueError(f"{name}: expected {len(shapes)} arrays, got {len(given)}")
+    out = []
+    for k, (arr, shape) in enumerate(zip(given, shapes)):
+        arr = np.asarray(arr, dtype=float)
+        if arr.shape != shape:
+            raise ValueError(f"{name}[{k}] has shape {arr.shape}; expected {shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}[{k}] contains NaN or inf")
+        out.append(arr)
+    return out

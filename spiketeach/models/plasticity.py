@@ -1,0 +1,74 @@
+"""Broadcast-alignment plasticity of Samadi, Lillicrap & Tweed (2017), §2.5–2.7.
+
+Every learning cell computes an intracellular teaching signal from its own drive and the error
+broadcast to it (eq. 2.11)::
+
+    iota = eta * sech²(c2 v) * delta   for v > 0, else 0,    delta = B e   (eq. 2.7)
+
+and its synapses and bias change with momentum every time step (eqs. 2.12–2.13)::
+
+    DW <- mu DW - iota a_pre ;  W <- W + DW
+    Db <- mu Db - iota       ;  b <- b + Db
+
+``learning_gate(t)`` (a TimedArray from the presentation protocol) is 0 during the first 20 ms of
+each presentation and during test presentations (§2.7). Derivative-free learning (DF, §3) drops
+the sech² factor but keeps the v > 0 gate (see ../shared/papers/samadi2017.md).
+"""
+
+from __future__ import annotations
+
+from brian2 import NeuronGroup, Synapses
+
+__all__ = ["TEACHING_SIGNAL", "SLOPES", "WEIGHT_UPDATE", "BIAS_UPDATE", "teaching_signal_equations",
+           "add_bias_learning", "add_weight_learning"]
+
+#: The cell's own slope factor in eq. 2.11: sech²(c2 v) (the derivative of tanh up to c1 c2, which
+#: is absorbed into eta), or 1 for derivative-free learning.
+SLOPES = {"sech2": "1/cosh(c2*v)**2", "none": "1"}
+
+#: Teaching signal of a learning layer (eq. 2.11). ``{slope}`` and ``{gate}`` are filled in by
+#: :func:`teaching_signal_equations`.
+TEACHING_SIGNAL = """
+delta : 1                                                    # B e, summed from the error cells (eq. 2.7)
+iota = learning_gate(t) * eta * {slope} * delta{gate} : 1    # teaching signal, eq. 2.11
+eta : 1 (shared, constant)                                   # per-step rate: (1/fan-in) dt / learning window
+Db : 1                                                       # last bias change (momentum)
+"""
+
+#: eq. 2.13, run by the forward synapses every time step
+WEIGHT_UPDATE = """
+DW = mu * DW - iota_post * a_pre
+w += DW
+"""
+
+#: eq. 2.12 with the same momentum as the weights (the bias is a weight from a constant input)
+BIAS_UPDATE = """
+Db = mu * Db - iota
+b += Db
+"""
+
+
+def teaching_signal_equations(derivative: str = "sech2", gate_positive_drive: bool = True) -> str:
+    """The teaching-signal equations with the chosen slope factor and v > 0 gate.
+
+    Parameters
+    ----------
+    derivative : {"sech2", "none"}
+        "sech2" for broadcast alignment with the cell's own slope; "none" for derivative-free.
+    gate_positive_drive : bool
+        Multiply by ``int(v > 0)`` (eq. 2.11). Off for the output layer by default.
+    """
+    if derivative not in SLOPES:
+        raise ValueError(f"unknown derivative {derivative!r}; choose one of {sorted(SLOPES)}")
+    return TEACHING_SIGNAL.format(slope=SLOPES[derivative],
+                                  gate=" * int(v > 0)" if gate_positive_drive else "")
+
+
+def add_bias_learning(layer: NeuronGroup) -> None:
+    """Run eq. 2.12 every step at the end of the time step."""
+    layer.run_regularly(BIAS_UPDATE, when="end", name=f"{layer.name}_bias_update")
+
+
+def add_weight_learning(projection: Synapses) -> None:
+    """Run eq. 2.13 every step at the end of the time step."""
+    projection.run_regularly(WEIGHT_UPDATE, when="end", name=f"{projection.name}_weight_update")
