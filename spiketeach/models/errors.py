@@ -41,6 +41,7 @@ def connect_to_error_population(source: NeuronGroup, error: NeuronGroup, variabl
     k = len(source)
     if len(error) != 2 * k:
         raise ValueError(f"error population has {len(error)} cells; expected 2 x {k} outputs")
-    syn = Synapses(source, error, f"{variable}_post = a_pre : 1 (summed)", name=name or "to_error*")
+    syn = Synapses(source, error, f"{variable}_post = a_pre : 1 (summed)", clock=error.clock,
+                   name=name or "to_error*")
     syn.connect(i=np.r_[np.arange(k), np.arange(k)], j=np.arange(2 * k))
     return syn

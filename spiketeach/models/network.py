@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Clock, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
 
+from ..devices import BlockRunner
 from ..protocols.presentation import PresentationSchedule
 from .errors import connect_to_error_population, signed_error_population
 from .initialisation import init_broadcast_alignment, init_forward
@@ -56,6 +57,7 @@ class BANetwork:
     learning_gate: TimedArray
     learning_layers: list[int] = field(default_factory=list)
     target_drive_high: float = 20.0
+    _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
     def output(self) -> NeuronGroup:
@@ -80,8 +82,35 @@ class BANetwork:
         for k, syn in enumerate(self.forward):
             views[f"forward{k}.w"] = syn.w
             views[f"forward{k}.DW"] = syn.DW
+        for k, syn in self.feedback.items():
+            views[f"feedback{k}.B"] = syn.B
         views["target.h"] = self.target.h
         return views
+
+    def initial_state(self, seed: int) -> dict[str, np.ndarray]:
+        """The t = 0 state of this network for another ``seed`` (Appendix B), to run the same
+        build (one compiled binary) from a new initialisation."""
+        W, b, B = initial_values(self.layer_sizes, self.params, seed)
+        state = {}
+        for k, layer in enumerate(self.layers):
+            state[f"layer{k}.h"] = np.zeros(len(layer))
+            state[f"layer{k}.b"] = b[k]
+            if k in self.learning_layers:
+                state[f"layer{k}.Db"] = np.zeros(len(layer))
+        for k, syn in enumerate(self.forward):
+            state[f"forward{k}.w"] = W[k].T.ravel()
+            state[f"forward{k}.DW"] = np.zeros(W[k].size)
+        for k in self.feedback:
+            state[f"feedback{k}.B"] = _signed_feedback(k, self.layer_sizes, B)
+        state["target.h"] = np.zeros(len(self.target))
+        return state
+
+    @property
+    def runner(self) -> BlockRunner:
+        """The one runner of this network: every block re-runs the same build."""
+        if self._runner is None:
+            self._runner = BlockRunner(self.net, self.schedule.duration)
+        return self._runner
 
     def get_state(self) -> dict[str, np.ndarray]:
         return {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
@@ -137,9 +166,7 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     depth = n_weight_layers if depth is None else int(depth)
     if not 1 <= depth <= n_weight_layers:
         raise ValueError(f"depth must be in 1..{n_weight_layers}, got {depth}")
-    rng = np.random.default_rng(seed)
-    W0, b0 = init_forward(sizes, params, rng)
-    B0 = init_broadcast_alignment(sizes, params, rng)
+    W0, b0, B0 = initial_values(sizes, params, seed)
     W0 = _check_list("weights", weights, [w.shape for w in W0]) or W0
     b0 = _check_list("biases", biases, [b.shape for b in b0]) or b0
     B0 = _check_list("feedback_weights", feedback_weights, [b.shape for b in B0]) or B0
@@ -183,11 +210,14 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                 connect_to_error_population(target, error, "y_target", name="target_to_error")]
     feedback_syn = {}
     for k in learning:
-        B = np.eye(n_out) if k == n_weight_layers - 1 else B0[k]
-        feedback_syn[k] = feedback_projection(error, layers[k], B, name=f"feedback{k}")
+        feedback_syn[k] = feedback_projection(error, layers[k], _feedback_matrix(k, sizes, B0),
+                                              name=f"feedback{k}")
 
     out_mon = SpikeMonitor(layers[-1], name="output_spikes")
-    layer_mons = [SpikeMonitor(g, name=f"{g.name}_spikes") for g in layers[:-1]] if record_layers else []
+    layer_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in layers[:-1]]
+                  if record_layers else [])
+    _check_one_clock([inp, *layers, *forward, target, error, *to_error, *feedback_syn.values(),
+                      out_mon, *layer_mons], clock)
     net = Network(inp, *layers, *forward, target, error, *to_error, *feedback_syn.values(),
                   out_mon, *layer_mons)
     ban = BANetwork(net=net, params=params, schedule=schedule, layer_sizes=sizes, input=inp,
@@ -197,6 +227,34 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                     stimulus=stimulus, target_drive=target_drive, learning_gate=gate,
                     learning_layers=learning, target_drive_high=target_drive_high)
     return ban
+
+
+def _check_one_clock(objects, clock) -> None:
+    """Every object (and the code it contains) runs on the network's one clock."""
+    for obj in objects:
+        for o in [obj, *getattr(obj, "contained_objects", [])]:
+            if o.clock is not clock:
+                raise RuntimeError(f"{o.name} runs on {o.clock.name}, not {clock.name}")
+
+
+def initial_values(sizes: list[int], params: SamadiParams, seed: int):
+    """Forward weights, biases (eqs. A.1–A.4) and BA feedback matrices (eq. A.6) for ``seed``."""
+    rng = np.random.default_rng(seed)
+    W, b = init_forward(sizes, params, rng)
+    B = init_broadcast_alignment(sizes, params, rng)
+    return W, b, B
+
+
+def _feedback_matrix(k: int, sizes: list[int], B: list[np.ndarray]) -> np.ndarray:
+    """Feedback onto layer k: the output layer receives its own error (identity), hidden
+    layers B_k (eq. 2.7)."""
+    return np.eye(sizes[-1]) if k == len(sizes) - 2 else B[k]
+
+
+def _signed_feedback(k: int, sizes: list[int], B: list[np.ndarray]) -> np.ndarray:
+    """Synapse values of :func:`feedback_projection` for layer k (weights from −err are −B)."""
+    M = _feedback_matrix(k, sizes, B)
+    return np.hstack([M, -M]).T.ravel()
 
 
 def _check_list(name, given, shapes):

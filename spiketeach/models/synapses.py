@@ -51,7 +51,9 @@ def forward_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
                          f"expected {(len(post), len(pre))}")
     if not np.all(np.isfinite(W)):
         raise ValueError(f"weight matrix for {pre.name} -> {post.name} contains NaN or inf")
-    syn = Synapses(pre, post, FORWARD_SYNAPSE, name=name or "forward*", namespace=namespace)
+    # the synapses' own code (plasticity) must run on the layers' clock, not Brian2's default
+    syn = Synapses(pre, post, FORWARD_SYNAPSE, clock=post.clock, name=name or "forward*",
+                   namespace=namespace)
     i, j = dense_indices(len(pre), len(post))
     syn.connect(i=i, j=j)
     syn.w = W.T.ravel()
@@ -69,7 +71,7 @@ def feedback_projection(error: NeuronGroup, post: NeuronGroup, B: np.ndarray,
     if B.shape != (len(post), k):
         raise ValueError(f"feedback matrix to {post.name} has shape {B.shape}; expected {(len(post), k)}")
     signed = np.hstack([B, -B])  # (n_post, 2K)
-    syn = Synapses(error, post, FEEDBACK_SYNAPSE, name=name or "feedback*")
+    syn = Synapses(error, post, FEEDBACK_SYNAPSE, clock=post.clock, name=name or "feedback*")
     i, j = dense_indices(2 * k, len(post))
     syn.connect(i=i, j=j)
     syn.B = signed.T.ravel()

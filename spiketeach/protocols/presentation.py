@@ -14,7 +14,7 @@ from math import gcd
 import numpy as np
 from brian2 import TimedArray, second
 
-__all__ = ["PresentationSchedule", "window_counts", "answers_from_counts"]
+__all__ = ["PresentationSchedule", "window_counts"]
 
 _US = 1e-6
 
@@ -97,12 +97,3 @@ def window_counts(spike_i: np.ndarray, spike_t: np.ndarray, n_cells: int,
     counts = np.zeros((schedule.n, n_cells), dtype=int)
     np.add.at(counts, (k[keep], spike_i[keep]), 1)
     return counts
-
-
-def answers_from_counts(counts: np.ndarray) -> np.ndarray:
-    """The most active output per presentation; −1 (no answer) where the maximum is tied."""
-    counts = np.asarray(counts)
-    best = counts.argmax(axis=1)
-    top = counts.max(axis=1)
-    tied = (counts == top[:, None]).sum(axis=1) > 1
-    return np.where(tied, -1, best)

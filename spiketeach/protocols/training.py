@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..devices import BlockRunner
 from ..models.network import BANetwork
 from .checkpoint import load_checkpoint, save_checkpoint
-from .presentation import answers_from_counts, window_counts
+from ..analysis.accuracy import answers_from_counts, error_rate
+from .presentation import window_counts
 
 __all__ = ["BlockResult", "TrainingLog", "run_block", "train_in_blocks", "targets_to_drive"]
 
@@ -33,12 +33,12 @@ class BlockResult:
     @property
     def test_error(self) -> float:
         test = self.learn == 0
-        return float(np.mean(self.answers[test] != self.labels[test])) if test.any() else float("nan")
+        return error_rate(self.answers[test], self.labels[test])
 
     @property
     def train_error(self) -> float:
         train = self.learn == 1
-        return float(np.mean(self.answers[train] != self.labels[train])) if train.any() else float("nan")
+        return error_rate(self.answers[train], self.labels[train])
 
 
 @dataclass
@@ -64,9 +64,9 @@ def targets_to_drive(labels: np.ndarray, n_outputs: int, high: float) -> np.ndar
     return drive
 
 
-def run_block(ban: BANetwork, runner: BlockRunner, state: dict[str, np.ndarray] | None,
+def run_block(ban: BANetwork, state: dict[str, np.ndarray] | None,
               inputs: np.ndarray, labels: np.ndarray, learn: np.ndarray) -> BlockResult:
-    """Run one block from ``state`` (None: the network's initial values)."""
+    """Run one block from ``state`` (None: the values the network was built with)."""
     sched = ban.schedule
     timed = {ban.stimulus: sched.check_rows(inputs, "inputs"),
              ban.target_drive: targets_to_drive(labels, len(ban.output), ban.target_drive_high),
@@ -78,7 +78,7 @@ def run_block(ban: BANetwork, runner: BlockRunner, state: dict[str, np.ndarray] 
         if missing:
             raise ValueError(f"state lacks {sorted(missing)}")
         values = {views[k]: state[k] for k in views}
-    runner.run(values, timed)
+    ban.runner.run(values, timed)
     counts = window_counts(ban.output_spikes.i[:], np.asarray(ban.output_spikes.t[:]),
                            len(ban.output), sched)
     return BlockResult(counts, answers_from_counts(counts), np.asarray(labels), np.asarray(learn))
@@ -86,6 +86,7 @@ def run_block(ban: BANetwork, runner: BlockRunner, state: dict[str, np.ndarray] 
 
 def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels: np.ndarray,
                     n_blocks: int, *, rng: np.random.Generator,
+                    initial_state: dict[str, np.ndarray] | None = None,
                     checkpoint: str | Path | None = None, resume: bool = False,
                     progress=print) -> tuple[TrainingLog, dict[str, np.ndarray]]:
     """Train for ``n_blocks`` blocks, then test once more.
@@ -102,6 +103,9 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
         Training blocks; the learning curve gets ``n_blocks + 1`` points.
     rng : numpy Generator
         Draws the training examples; its state is checkpointed.
+    initial_state : dict, optional
+        Start from this state (e.g. ``ban.initial_state(seed)`` to re-use one build for
+        another seed) instead of the values the network was built with.
     checkpoint : path, optional
         Saved after every block (atomically); with ``resume=True`` training continues from it.
     progress : callable
@@ -112,8 +116,7 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
     if n_train < 0:
         raise ValueError(f"the schedule has {ban.schedule.n} presentations, fewer than the "
                          f"{n_test} test examples")
-    runner = BlockRunner(ban.net, ban.schedule.duration)
-    log, state, start_block = TrainingLog(), None, 0
+    log, state, start_block = TrainingLog(), initial_state, 0
     if resume and checkpoint and Path(checkpoint).exists():
         state, meta = load_checkpoint(checkpoint)
         start_block = meta["block"]
@@ -127,7 +130,7 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
         x, y = sample(n_train, rng)
         if last:  # a final test with learning off everywhere
             learn = np.zeros(ban.schedule.n)
-        result = run_block(ban, runner, state, np.vstack([test_inputs, x]),
+        result = run_block(ban, state, np.vstack([test_inputs, x]),
                            np.r_[test_labels, y], learn)
         state = ban.get_state()
         for key, arr in state.items():
@@ -140,8 +143,14 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
         if checkpoint:
             save_checkpoint(checkpoint, state, {"block": block + 1, "log": log.as_dict(),
                                                 "rng": rng.bit_generator.state})
-        done = block + 1 - start_block
-        rate = done * ban.schedule.n / (time.perf_counter() - t0)
+        # the first block of a session includes code generation and compilation: leave it out
+        # of the rate once later blocks exist
+        now = time.perf_counter()
+        if block == start_block:
+            t_first = now
+            rate = ban.schedule.n / (now - t0)
+        else:
+            rate = (block - start_block) * ban.schedule.n / (now - t_first)
         eta_s = (n_blocks - block) * ban.schedule.n / rate
         train = "" if last else f", running train error {result.train_error:.3f}"
         progress(f"block {block + 1}/{n_blocks + 1}: {block * n_train} examples trained, "
