@@ -1,0 +1,64 @@
+"""Collect the figure and benchmark JSONs into the README's results table.
+
+    python -m spiketeach.results            print the table
+    python -m spiketeach.results --readme   rewrite it in README.md between the markers
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        elif isinstance(v, (int, float, str, bool)) or v is None:
+            out[key] = v
+    return out
+
+
+def _fmt(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def table(root: Path = ROOT) -> str:
+    """One row per number the paper reports, with ours beside it."""
+    rows = ["| result | key | paper | ours | mode | wall time |", "|---|---|---|---|---|---|"]
+    for path in sorted((root / "figures").glob("*.json")) + sorted((root / "benchmarks" / "results").glob("*.json")):
+        data = json.loads(path.read_text())
+        paper, ours = _flatten(data.get("paper", {})), _flatten(data.get("ours", {}))
+        mode = "quick" if data.get("quick") else "full"
+        wall = f"{data['wall_s']:.0f} s" if isinstance(data.get("wall_s"), (int, float)) else ""
+        for key in [k for k in paper if k in ours]:  # the numbers we reproduce
+            rows.append(f"| {path.stem} | {key} | {_fmt(paper[key])} | {_fmt(ours[key])} | {mode} | {wall} |")
+    return "\n".join(rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--readme", action="store_true", help="rewrite the table in README.md")
+    args = parser.parse_args(argv)
+    text = table()
+    if not args.readme:
+        print(text)
+        return 0
+    readme = ROOT / "README.md"
+    content = readme.read_text()
+    if BEGIN not in content or END not in content:
+        raise SystemExit(f"README.md lacks the markers {BEGIN} ... {END}")
+    head, rest = content.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    readme.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
