@@ -124,12 +124,15 @@ def _plot(t, v, h, a, params, edges, path):
     plt.close(fig)
 
 
-def main(argv=None) -> dict:
+def main(argv=None) -> int:
+    """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success (an exit code)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="same as the full figure (seconds)")
-    parser.add_argument("--seed", type=int, default=0, help="recorded only: the neuron is deterministic")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="recorded only: the neuron is deterministic")
     parser.add_argument("--device", default="runtime", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: figures/)")
+    parser.add_argument("--out", type=Path, default=HERE,
+                        help="output directory (default: figures/)")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device)
     ours = result["ours"]
@@ -137,8 +140,8 @@ def main(argv=None) -> dict:
           f"{[round(x, 3) for x in ours['mean_a_per_step']]} (closed form "
           f"{[round(x, 3) for x in ours['closed_form_mean_a_per_step']]}); "
           f"wrote {args.out / NAME}.png/.json in {result['wall_s']:.1f} s")
-    return result
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -35,7 +35,8 @@ from brian2 import ms  # noqa: E402
 import spiketeach  # noqa: E402
 from spiketeach.analysis.tuning import fit_tanh, relative_error  # noqa: E402
 from spiketeach.devices import DEVICES, select_device  # noqa: E402
-from spiketeach.models.samadi import SamadiParams, closed_form_activity, tanh_activation  # noqa: E402
+from spiketeach.models.samadi import (  # noqa: E402
+    SamadiParams, closed_form_activity, tanh_activation)
 from spiketeach.protocols.tuning import simulate_activity  # noqa: E402
 
 NAME = "samadi2017_fig2"
@@ -57,6 +58,8 @@ def protocol(quick: bool) -> dict:
         "dt_paper_ms": 0.25,
         "readout": "mean of a after each step's threshold and reset, over [settle, duration)",
         "probes": list(PROBES),
+        # relative errors vs the closed form are summarised over drives >= this; below, E(a) -> 0
+        "rel_error_min_drive": 1.0,
     }
 
 
@@ -89,7 +92,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     c1, c2 = fit_tanh(drives, fine[:n])
     c1_paper_dt, c2_paper_dt = fit_tanh(drives, coarse[:n])
     c1_closed, c2_closed = fit_tanh(drives, closed[:n])
-    above = drives >= 1.0  # relative errors are meaningless near threshold, where E(a) -> 0
+    above = drives >= proto["rel_error_min_drive"]
     fine_err = relative_error(fine[:n][above], closed[:n][above])
 
     result = {
@@ -100,8 +103,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
             "c1": c1, "c2": c2,
             "c1_paper_dt": c1_paper_dt, "c2_paper_dt": c2_paper_dt,
             "c1_closed_form": c1_closed, "c2_closed_form": c2_closed,
-            "fine_dt_max_abs_rel_error_vs_closed_form_v_ge_1": float(np.max(np.abs(fine_err))),
-            "fine_dt_median_abs_rel_error_vs_closed_form_v_ge_1": float(np.median(np.abs(fine_err))),
+            # the largest errors are near threshold, where the 80 ms window holds only a few
+            # pulses and its edges cut them
+            "fine_dt_max_abs_rel_error_vs_closed_form": float(np.max(np.abs(fine_err))),
+            "fine_dt_median_abs_rel_error_vs_closed_form": float(np.median(np.abs(fine_err))),
             "probes": {
                 "v": list(PROBES),
                 "fine_dt": [float(x) for x in fine[n:]],
@@ -163,21 +168,24 @@ def _plot(v, fine, coarse, params, proto, fit, fit_paper_dt, path):
     plt.close(fig)
 
 
-def main(argv=None) -> dict:
+def main(argv=None) -> int:
+    """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success (an exit code)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="100 drives and a 0.05 ms fine step (seconds)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawn drives")
     parser.add_argument("--device", default="runtime", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: figures/)")
+    parser.add_argument("--out", type=Path, default=HERE,
+                        help="output directory (default: figures/)")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device)
     ours = result["ours"]
-    print(f"c1 = {ours['c1']:.3f}, c2 = {ours['c2']:.4f} (dt {result['protocol']['dt_fine_ms']:g} ms); "
+    fine_dt = result["protocol"]["dt_fine_ms"]
+    print(f"c1 = {ours['c1']:.3f}, c2 = {ours['c2']:.4f} (dt {fine_dt:g} ms); "
           f"c1 = {ours['c1_paper_dt']:.3f}, c2 = {ours['c2_paper_dt']:.4f} (dt 0.25 ms); "
           f"paper 0.82, 0.08; wrote {args.out / NAME}.png/.json in {result['wall_s']:.1f} s")
-    return result
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

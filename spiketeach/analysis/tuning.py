@@ -54,7 +54,9 @@ def relative_error(sim, ref) -> np.ndarray:
 
 
 def pulse_counts(t, a, boundaries) -> np.ndarray:
-    """Number of output pulses (rising edges of a) in each interval between consecutive boundaries (numpy.histogram bins).
+    """Number of output pulses (rising edges of a) between consecutive boundaries.
+
+    The intervals are numpy.histogram bins: half-open, except the last, which is closed.
 
     Parameters
     ----------

@@ -23,7 +23,8 @@ from ..devices import BlockRunner
 from ..models.neurons import dynamic_lif_group
 from ..models.samadi import SamadiParams
 
-__all__ = ["ACTIVITY_ACCUMULATOR", "ACCUMULATE", "simulate_activity", "simulate_trace", "FIG1_DRIVE_STEPS"]
+__all__ = ["ACTIVITY_ACCUMULATOR", "ACCUMULATE", "FIG1_DRIVE_STEPS", "simulate_activity",
+           "simulate_trace"]
 
 #: Running mean of the output over the read-out window. ``A`` is declared with the neuron's
 #: equations and incremented by :data:`ACCUMULATE` at the end of every step.
@@ -110,12 +111,13 @@ def _schedule_array(drive_steps, dt) -> tuple[TimedArray, int]:
 
 
 def simulate_trace(drive_steps=FIG1_DRIVE_STEPS, params: SamadiParams | None = None, dt=None):
-    """Drive v, hillock h and output a of one cell whose drive steps through ``drive_steps`` (Fig. 1).
+    """Drive v, hillock h and output a of one cell whose drive steps through values (Fig. 1).
 
     Parameters
     ----------
     drive_steps : sequence of (float, Quantity)
-        (drive, how long it is held), in order; the paper's 0.3 → 0.6 → 1.2, 100 ms each by default.
+        (drive, how long it is held), in order; by default the paper's 0.3 → 0.6 → 1.2,
+        100 ms each. Each duration must be a whole number of steps.
     params : SamadiParams, optional
         Neuron constants; the paper's by default.
     dt : Quantity, optional
