@@ -3,6 +3,7 @@
     spiketeach demo                 train the spiking learner on the teacher–student task
     spiketeach figures              list the figure scripts
     spiketeach figure NAME          regenerate one figure (PNG + JSON)
+    spiketeach train mnist          train the LIF-BA network on MNIST (checkpoints; --resume)
 
 Each takes ``--device``, ``--seed``, ``--quick`` and ``--out DIR``.
 """
@@ -44,6 +45,19 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="train the spiking learner on the teacher-student task")
     _common(demo, "cpp_standalone")
     demo.add_argument("--threads", type=int, default=1, help="OpenMP threads (cpp_standalone)")
+    train = sub.add_parser("train", help="train on MNIST / Fashion-MNIST (resumable)")
+    train.add_argument("dataset", choices=["mnist", "fashion-mnist"])
+    _common(train, "cpp_standalone")
+    train.add_argument("--layers", default="784-1000-10", help="e.g. 784-630-370-10")
+    train.add_argument("--epochs", type=float, default=1.0)
+    train.add_argument("--depth1", action="store_true", help="only the output layer learns")
+    train.add_argument("--plasticity", choices=["fast", "reference"], default="fast",
+                       help="first projection: exact presentation-clocked form, or per-step")
+    train.add_argument("--data-dir", default=None, help="directory with the IDX files "
+                       "(default: $SPIKETEACH_DATA, then the user cache)")
+    train.add_argument("--checkpoint", default=None, help="checkpoint file (default: OUT/checkpoint.npz)")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    train.add_argument("--threads", type=int, default=1, help="OpenMP threads (cpp_standalone)")
     figs = sub.add_parser("figures", help="list the figure scripts")
     _common(figs, "runtime")
     fig = sub.add_parser("figure", help="regenerate one figure")
@@ -60,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
             run_demo(args.out or "output/demo", device=args.device, seed=args.seed,
                      quick=args.quick, threads=args.threads)
+        elif args.command == "train":
+            return _train(args)
         elif args.command == "figures":
             for name, path in figure_scripts().items():
                 print(f"{name:28s} {path}")
@@ -68,6 +84,26 @@ def main(argv: list[str] | None = None) -> int:
     except DeviceError as exc:
         print(f"spiketeach: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _train(args) -> int:
+    from .devices import select_device
+    from .protocols.mnist import MnistRun, train_mnist
+
+    try:
+        layers = [int(n) for n in args.layers.split("-")]
+    except ValueError:
+        print(f"spiketeach: --layers must look like 784-1000-10, not {args.layers!r}", file=sys.stderr)
+        return 2
+    out = Path(args.out or f"output/{args.dataset}-{args.layers}")
+    quick = dict(epochs=0.02, block=100, n_test_per_block=20, final_test=200) if args.quick else {}
+    run = MnistRun(layers=layers, dataset=args.dataset, epochs=args.epochs, seed=args.seed,
+                   depth=1 if args.depth1 else None, plasticity=args.plasticity,
+                   data_dir=args.data_dir, **quick)
+    select_device(args.device, build_dir=out / "build" if args.device != "runtime" else None,
+                  threads=args.threads)
+    train_mnist(run, out, checkpoint=args.checkpoint or out / "checkpoint.npz", resume=args.resume)
     return 0
 
 

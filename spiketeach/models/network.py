@@ -24,8 +24,12 @@ from ..devices import BlockRunner
 from ..protocols.presentation import PresentationSchedule
 from .errors import connect_to_error_population, signed_error_population
 from .initialisation import init_broadcast_alignment, init_forward
-from .neurons import dynamic_lif_group, graded_input_group, samadi_namespace, target_group
-from .plasticity import add_bias_learning, add_weight_learning, teaching_signal_equations
+from .fast_input import (FAST_ACCUMULATE, fast_input_projection, fold_weights, loaded_input_group,
+                         with_fast_drive)
+from .neurons import (DYNAMIC_LIF, dynamic_lif_group, graded_input_group, samadi_namespace,
+                      target_group)
+from .plasticity import (TEACHING_SIGNAL, add_bias_learning, add_teaching_signal,
+                         add_weight_learning, teaching_signal_code)
 from .samadi import SamadiParams
 from .synapses import feedback_projection, forward_projection
 
@@ -34,6 +38,7 @@ __all__ = ["BANetwork", "build_ba_network", "FEEDBACK_KINDS"]
 #: "broadcast": each layer gets B_l e (BA, eq. 2.7); "derivative_free": BA without the
 #: cell's own slope in eq. 2.11 (DF, §3).
 FEEDBACK_KINDS = ("broadcast", "derivative_free")
+PLASTICITY_FORMS = ("reference", "fast")
 
 
 @dataclass
@@ -57,6 +62,7 @@ class BANetwork:
     learning_gate: TimedArray
     learning_layers: list[int] = field(default_factory=list)
     target_drive_high: float = 20.0
+    fast_input: bool = False             # first projection in the presentation-clocked form
     _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
@@ -82,6 +88,10 @@ class BANetwork:
         for k, syn in enumerate(self.forward):
             views[f"forward{k}.w"] = syn.w
             views[f"forward{k}.DW"] = syn.DW
+        if self.fast_input:  # the per-presentation accumulators and the image they apply to
+            views["input.a"] = self.input.a
+            for var in ("m", "M", "S", "P"):
+                views[f"layer0.{var}"] = getattr(self.layers[0], var)
         for k, syn in self.feedback.items():
             views[f"feedback{k}.B"] = syn.B
         views["target.h"] = self.target.h
@@ -100,6 +110,11 @@ class BANetwork:
         for k, syn in enumerate(self.forward):
             state[f"forward{k}.w"] = W[k].T.ravel()
             state[f"forward{k}.DW"] = np.zeros(W[k].size)
+        if self.fast_input:
+            state["input.a"] = np.zeros(self.layer_sizes[0])
+            n0 = self.layer_sizes[1]
+            state.update({"layer0.m": np.zeros(n0), "layer0.M": np.zeros(n0),
+                          "layer0.S": np.zeros(n0), "layer0.P": np.ones(n0)})
         for k in self.feedback:
             state[f"feedback{k}.B"] = _signed_feedback(k, self.layer_sizes, B)
         state["target.h"] = np.zeros(len(self.target))
@@ -118,8 +133,13 @@ class BANetwork:
     def weights(self) -> list[np.ndarray]:
         """Forward weight matrices (n_post × n_pre) as they are now."""
         out = []
-        for syn, n_in, n_out in zip(self.forward, self.layer_sizes[:-1], self.layer_sizes[1:]):
-            out.append(np.asarray(syn.w[:]).reshape(n_in, n_out).T.copy())
+        for k, (syn, n_in, n_out) in enumerate(zip(self.forward, self.layer_sizes[:-1],
+                                                   self.layer_sizes[1:])):
+            w = np.asarray(syn.w[:])
+            if k == 0 and self.fast_input:  # apply the presentation not yet folded in
+                l0 = self.layers[0]
+                w = fold_weights(w, syn.DW[:], self.input.a[:], l0.m[:], l0.M[:], l0.S[:])
+            out.append(w.reshape(n_in, n_out).T.copy())
         return out
 
 
@@ -130,6 +150,7 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                      biases: list[np.ndarray] | None = None,
                      feedback_weights: list[np.ndarray] | None = None,
                      target_drive_high: float = 20.0,
+                     plasticity: str = "reference",
                      record_layers: bool = False) -> BANetwork:
     """Build a spiking network trained by broadcast alignment.
 
@@ -153,9 +174,16 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     target_drive_high : float
         Drive of the target cell of the correct output (20: closed-form E(a) ≈ 0.71, ≈ 0.8 at
         dt = 0.25 ms); the other target cells get drive 0 and stay silent.
+    plasticity : {"reference", "fast"}
+        "reference": every projection updates every synapse every step (eqs. 2.1, 2.13
+        literally). "fast": the first projection, whose input is constant per presentation, in
+        the exact presentation-clocked form of :mod:`spiketeach.models.fast_input`
+        (O(N_out) per step instead of O(N_in N_out); same spikes, weights equal to rounding).
     record_layers : bool
         Also record the spikes of every layer (for tests and figures).
     """
+    if plasticity not in PLASTICITY_FORMS:
+        raise ValueError(f"unknown plasticity {plasticity!r}; choose one of {PLASTICITY_FORMS}")
     params = params or SamadiParams()
     if feedback not in FEEDBACK_KINDS:
         raise ValueError(f"unknown feedback {feedback!r}; choose one of {FEEDBACK_KINDS}")
@@ -181,25 +209,35 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     ns = samadi_namespace(params) | {"stimulus": stimulus, "target_drive": target_drive,
                                      "learning_gate": gate}
 
-    inp = graded_input_group(stimulus, clock)
     learning = list(range(n_weight_layers - depth, n_weight_layers))  # indices into layers
+    fast = plasticity == "fast" and 0 in learning
+    inp = loaded_input_group(stimulus, clock) if fast else graded_input_group(stimulus, clock)
     derivative = "sech2" if feedback == "broadcast" else "none"
-    layers, forward = [], []
+    layers, forward, extra_objects = [], [], []
     pre = inp
     for k, n in enumerate(sizes[1:]):
         is_output = k == n_weight_layers - 1
-        extra = ""
-        if k in learning:
-            extra = teaching_signal_equations(derivative,
-                                              gate_positive_drive=params.gate_output or not is_output)
+        extra = TEACHING_SIGNAL if k in learning else ""
         group = dynamic_lif_group(n, params, clock, extra_equations=extra, namespace=ns,
-                                  name="output" if is_output else f"hidden{k}")
+                                  name="output" if is_output else f"hidden{k}",
+                                  equations=with_fast_drive(DYNAMIC_LIF) if fast and k == 0
+                                  else DYNAMIC_LIF)
         group.b = b0[k]
-        syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns)
+        if fast and k == 0:
+            syn, sums = fast_input_projection(pre, group, W0[k], params.presentation, ns,
+                                              name=f"forward{k}")
+            extra_objects.append(sums)
+        else:
+            syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns)
         if k in learning:
             group.eta = params.eta_scale / sizes[k] * float(params.dt / params.learning_window)
+            add_teaching_signal(group, teaching_signal_code(
+                derivative, gate_positive_drive=params.gate_output or not is_output))
             add_bias_learning(group)
-            add_weight_learning(syn)
+            if fast and k == 0:
+                group.run_regularly(FAST_ACCUMULATE, when="end", name=f"{group.name}_accumulate")
+            else:
+                add_weight_learning(syn)
         layers.append(group)
         forward.append(syn)
         pre = group
@@ -216,25 +254,30 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     out_mon = SpikeMonitor(layers[-1], name="output_spikes")
     layer_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in layers[:-1]]
                   if record_layers else [])
-    _check_one_clock([inp, *layers, *forward, target, error, *to_error, *feedback_syn.values(),
-                      out_mon, *layer_mons], clock)
-    net = Network(inp, *layers, *forward, target, error, *to_error, *feedback_syn.values(),
-                  out_mon, *layer_mons)
+    # the fast projection adds a presentation clock (cpp_standalone/runtime only; the GeNN
+    # formulation has a single clock)
+    _check_clocks([inp, *layers, *forward, *extra_objects, target, error, *to_error,
+                   *feedback_syn.values(), out_mon, *layer_mons],
+                  {clock} | ({forward[0].clock} if fast else set()))
+    net = Network(inp, *layers, *forward, *extra_objects, target, error, *to_error,
+                  *feedback_syn.values(), out_mon, *layer_mons)
     ban = BANetwork(net=net, params=params, schedule=schedule, layer_sizes=sizes, input=inp,
                     layers=layers, target=target, error=error, forward=forward,
                     feedback=feedback_syn, output_spikes=out_mon,
                     layer_spikes=layer_mons + [out_mon] if record_layers else [],
                     stimulus=stimulus, target_drive=target_drive, learning_gate=gate,
-                    learning_layers=learning, target_drive_high=target_drive_high)
+                    learning_layers=learning, target_drive_high=target_drive_high,
+                    fast_input=fast)
     return ban
 
 
-def _check_one_clock(objects, clock) -> None:
-    """Every object (and the code it contains) runs on the network's one clock."""
+def _check_clocks(objects, clocks) -> None:
+    """Every object (and the code it contains) runs on one of the network's own clocks."""
     for obj in objects:
         for o in [obj, *getattr(obj, "contained_objects", [])]:
-            if o.clock is not clock:
-                raise RuntimeError(f"{o.name} runs on {o.clock.name}, not {clock.name}")
+            if o.clock not in clocks:
+                raise RuntimeError(f"{o.name} runs on {o.clock.name}, not on "
+                                   f"{', '.join(c.name for c in clocks)}")
 
 
 def initial_values(sizes: list[int], params: SamadiParams, seed: int):

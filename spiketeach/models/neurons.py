@@ -64,7 +64,8 @@ def samadi_namespace(params: SamadiParams) -> dict:
 
 
 def dynamic_lif_group(n: int, params: SamadiParams, clock: Clock, *, extra_equations: str = "",
-                      namespace: dict | None = None, name: str | None = None) -> NeuronGroup:
+                      namespace: dict | None = None, name: str | None = None,
+                      equations: str = DYNAMIC_LIF) -> NeuronGroup:
     """A layer of ``n`` dynamic LIF cells (eqs. 2.1–2.3), Euler-integrated at ``params.dt``.
 
     Parameters
@@ -83,10 +84,12 @@ def dynamic_lif_group(n: int, params: SamadiParams, clock: Clock, *, extra_equat
         Further names the equations use (e.g. the TimedArray ``learning_gate``).
     name : str, optional
         Brian2 name of the group.
+    equations : str, optional
+        The neuron's equations, :data:`DYNAMIC_LIF` by default.
     """
     return NeuronGroup(
         n,
-        DYNAMIC_LIF + extra_equations,
+        equations + extra_equations,
         threshold=THRESHOLD,
         reset=RESET,
         refractory=params.t_ref,

@@ -19,21 +19,25 @@ from __future__ import annotations
 
 from brian2 import NeuronGroup, Synapses
 
-__all__ = ["TEACHING_SIGNAL", "SLOPES", "WEIGHT_UPDATE", "BIAS_UPDATE", "teaching_signal_equations",
-           "add_bias_learning", "add_weight_learning"]
+__all__ = ["TEACHING_SIGNAL", "IOTA_UPDATE", "SLOPES", "WEIGHT_UPDATE", "BIAS_UPDATE",
+           "teaching_signal_code", "add_teaching_signal", "add_bias_learning", "add_weight_learning"]
 
 #: The cell's own slope factor in eq. 2.11: sech²(c2 v) (the derivative of tanh up to c1 c2, which
 #: is absorbed into eta), or 1 for derivative-free learning.
 SLOPES = {"sech2": "1/cosh(c2*v)**2", "none": "1"}
 
-#: Teaching signal of a learning layer (eq. 2.11). ``{slope}`` and ``{gate}`` are filled in by
-#: :func:`teaching_signal_equations`.
+#: Variables of a learning layer.
 TEACHING_SIGNAL = """
-delta : 1                                                    # B e, summed from the error cells (eq. 2.7)
-iota = learning_gate(t) * eta * {slope} * delta{gate} : 1    # teaching signal, eq. 2.11
-eta : 1 (shared, constant)                                   # per-step rate: (1/fan-in) dt / learning window
-Db : 1                                                       # last bias change (momentum)
+delta : 1                        # B e, summed from the error cells (eq. 2.7)
+iota : 1                         # teaching signal (eq. 2.11), set once per step by IOTA_UPDATE
+eta : 1 (shared, constant)       # per-step rate: (1/fan-in) dt / learning window
+Db : 1                           # last bias change (momentum)
 """
+
+#: eq. 2.11, computed once per step at the end of the step, before any weight or bias changes
+#: (so every update of the step sees the same iota and the drive the cell integrated).
+#: ``{slope}`` and ``{gate}`` are filled in by :func:`teaching_signal_code`.
+IOTA_UPDATE = "iota = learning_gate(t) * eta * {slope} * delta{gate}"
 
 #: eq. 2.13, run by the forward synapses every time step
 WEIGHT_UPDATE = """
@@ -48,8 +52,8 @@ b += Db
 """
 
 
-def teaching_signal_equations(derivative: str = "sech2", gate_positive_drive: bool = True) -> str:
-    """The teaching-signal equations with the chosen slope factor and v > 0 gate.
+def teaching_signal_code(derivative: str = "sech2", gate_positive_drive: bool = True) -> str:
+    """Eq. 2.11 with the chosen slope factor and v > 0 gate.
 
     Parameters
     ----------
@@ -60,8 +64,13 @@ def teaching_signal_equations(derivative: str = "sech2", gate_positive_drive: bo
     """
     if derivative not in SLOPES:
         raise ValueError(f"unknown derivative {derivative!r}; choose one of {sorted(SLOPES)}")
-    return TEACHING_SIGNAL.format(slope=SLOPES[derivative],
-                                  gate=" * int(v > 0)" if gate_positive_drive else "")
+    return IOTA_UPDATE.format(slope=SLOPES[derivative],
+                              gate=" * int(v > 0)" if gate_positive_drive else "")
+
+
+def add_teaching_signal(layer: NeuronGroup, code: str) -> None:
+    """Compute iota (eq. 2.11) at the end of every step, before the updates that use it."""
+    layer.run_regularly(code, when="end", order=-1, name=f"{layer.name}_teaching_signal")
 
 
 def add_bias_learning(layer: NeuronGroup) -> None:

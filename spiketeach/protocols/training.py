@@ -20,7 +20,8 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from ..analysis.accuracy import answers_from_counts, error_rate
 from .presentation import window_counts
 
-__all__ = ["BlockResult", "TrainingLog", "run_block", "train_in_blocks", "targets_to_drive"]
+__all__ = ["BlockResult", "TrainingLog", "run_block", "train_in_blocks", "targets_to_drive",
+           "evaluate"]
 
 
 @dataclass
@@ -84,10 +85,11 @@ def run_block(ban: BANetwork, state: dict[str, np.ndarray] | None,
     return BlockResult(counts, answers_from_counts(counts), np.asarray(labels), np.asarray(learn))
 
 
-def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels: np.ndarray,
-                    n_blocks: int, *, rng: np.random.Generator,
+def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
+                    n_blocks: int = 1, *, rng: np.random.Generator,
                     initial_state: dict[str, np.ndarray] | None = None,
                     checkpoint: str | Path | None = None, resume: bool = False,
+                    final_test: bool = True,
                     progress=print) -> tuple[TrainingLog, dict[str, np.ndarray]]:
     """Train for ``n_blocks`` blocks, then test once more.
 
@@ -96,11 +98,17 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
     ban : BANetwork
         Built with a schedule of ``len(test_labels) + n_train`` presentations per block.
     sample : callable
-        ``sample(n, rng) -> (inputs, labels)`` draws training examples.
-    test_inputs, test_labels : arrays
-        Held-out examples shown with learning off at the start of every block.
+        ``sample(n, rng) -> (inputs, labels)`` draws training examples. If it has
+        ``get_state()`` / ``set_state(state)`` (e.g. an epoch position), that state is
+        checkpointed too.
+    test_inputs, test_labels : arrays, or a callable and None
+        Held-out examples shown with learning off at the start of every block; or
+        ``test_inputs(block) -> (inputs, labels)`` for a different test sample per block.
     n_blocks : int
-        Training blocks; the learning curve gets ``n_blocks + 1`` points.
+        Training blocks.
+    final_test : bool
+        Run one more block with learning off everywhere (the learning curve then gets
+        ``n_blocks + 1`` points).
     rng : numpy Generator
         Draws the training examples; its state is checkpointed.
     initial_state : dict, optional
@@ -111,7 +119,8 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
     progress : callable
         Receives one progress line per block (examples done, examples/s, ETA, running error).
     """
-    n_test = len(test_labels)
+    test_set = test_inputs if callable(test_inputs) else (lambda block: (test_inputs, test_labels))
+    n_test = len(test_set(0)[1])
     n_train = ban.schedule.n - n_test
     if n_train < 0:
         raise ValueError(f"the schedule has {ban.schedule.n} presentations, fewer than the "
@@ -122,16 +131,19 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
         start_block = meta["block"]
         log = TrainingLog(**meta["log"])
         rng.bit_generator.state = meta["rng"]
+        if hasattr(sample, "set_state"):
+            sample.set_state(meta["sampler"])
         progress(f"resumed from {checkpoint} after block {start_block}")
     learn = np.r_[np.zeros(n_test), np.ones(n_train)]
     t0 = time.perf_counter()
-    for block in range(start_block, n_blocks + 1):
+    last_block = n_blocks if final_test else n_blocks - 1
+    for block in range(start_block, last_block + 1):
         last = block == n_blocks
         x, y = sample(n_train, rng)
-        if last:  # a final test with learning off everywhere
+        tx, ty = test_set(block)
+        if last:  # the final test: learning off everywhere
             learn = np.zeros(ban.schedule.n)
-        result = run_block(ban, state, np.vstack([test_inputs, x]),
-                           np.r_[test_labels, y], learn)
+        result = run_block(ban, state, np.vstack([tx, x]), np.r_[ty, y], learn)
         state = ban.get_state()
         for key, arr in state.items():
             if not np.all(np.isfinite(arr)):
@@ -141,8 +153,9 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
         log.test_error.append(result.test_error)
         log.train_error.append(result.train_error)
         if checkpoint:
-            save_checkpoint(checkpoint, state, {"block": block + 1, "log": log.as_dict(),
-                                                "rng": rng.bit_generator.state})
+            save_checkpoint(checkpoint, state, {
+                "block": block + 1, "log": log.as_dict(), "rng": rng.bit_generator.state,
+                "sampler": sample.get_state() if hasattr(sample, "get_state") else None})
         # the first block of a session includes code generation and compilation: leave it out
         # of the rate once later blocks exist
         now = time.perf_counter()
@@ -151,9 +164,35 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs: np.ndarray, test_labels
             rate = ban.schedule.n / (now - t0)
         else:
             rate = (block - start_block) * ban.schedule.n / (now - t_first)
-        eta_s = (n_blocks - block) * ban.schedule.n / rate
+        eta_s = (last_block - block) * ban.schedule.n / rate
         train = "" if last else f", running train error {result.train_error:.3f}"
-        progress(f"block {block + 1}/{n_blocks + 1}: {block * n_train} examples trained, "
+        progress(f"block {block + 1}/{last_block + 1}: {block * n_train} examples trained, "
                  f"test error {result.test_error:.3f}{train}; {rate:.1f} presentations/s, "
                  f"ETA {eta_s:.0f} s")
     return log, state
+
+
+def evaluate(ban: BANetwork, state: dict[str, np.ndarray] | None, inputs: np.ndarray,
+             labels: np.ndarray, progress=None) -> tuple[float, np.ndarray]:
+    """Test error on a whole set, in blocks with learning off (the last block padded).
+
+    Returns the error rate and the answers (−1 where the outputs tied). The network's state is
+    not changed by the test (each block starts from ``state``).
+    """
+    n = ban.schedule.n
+    inputs, labels = np.asarray(inputs, dtype=float), np.asarray(labels)
+    if len(inputs) != len(labels):
+        raise ValueError(f"{len(inputs)} inputs but {len(labels)} labels")
+    answers = []
+    for start in range(0, len(labels), n):
+        x, y = inputs[start:start + n], labels[start:start + n]
+        pad = n - len(y)
+        if pad:
+            x = np.vstack([x, np.repeat(x[:1], pad, axis=0)])
+            y = np.r_[y, np.repeat(y[:1], pad)]
+        result = run_block(ban, state, x, y, np.zeros(n))
+        answers.append(result.answers[: n - pad])
+        if progress:
+            progress(f"tested {min(start + n, len(labels))}/{len(labels)}")
+    answers = np.concatenate(answers)
+    return error_rate(answers, labels), answers
