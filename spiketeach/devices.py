@@ -173,8 +173,10 @@ class BlockRunner:
         timed_arrays : dict
             ``{TimedArray: new values}`` with the shapes the TimedArrays were built with.
         """
-        values = values or {}
-        timed_arrays = timed_arrays or {}
+        # Brian2 hashes run_args arrays through their buffer: they must be contiguous
+        values = {k: np.ascontiguousarray(v) for k, v in (values or {}).items()}
+        timed_arrays = {k: np.ascontiguousarray(v, dtype=float)
+                        for k, v in (timed_arrays or {}).items()}
         for ta, arr in timed_arrays.items():
             arr = np.asarray(arr, dtype=float)
             if arr.shape != ta.values.shape:

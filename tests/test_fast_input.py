@@ -1,0 +1,64 @@
+"""The presentation-clocked first projection is exact: same spikes and weights as eq. 2.13 per step."""
+
+import numpy as np
+import pytest
+
+from spiketeach.devices import reset_device, select_device
+from spiketeach.models.fast_input import FAST_DRIVE, with_fast_drive
+from spiketeach.models.network import build_ba_network
+from spiketeach.models.neurons import DYNAMIC_LIF
+from spiketeach.models.samadi import SamadiParams
+from spiketeach.protocols.presentation import PresentationSchedule
+from spiketeach.protocols.training import run_block
+
+P = SamadiParams()
+
+
+def _run_both(device, sizes, n, build_dir=None, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1.5, (n, sizes[0]))
+    y = rng.integers(0, sizes[-1], n)
+    out = {}
+    for form in ("reference", "fast"):
+        select_device(device, build_dir=None if build_dir is None else build_dir / form)
+        ban = build_ba_network(sizes, PresentationSchedule(n, P.presentation, P.settle),
+                               seed=seed, plasticity=form, record_layers=True)
+        first = run_block(ban, None, x, y, np.ones(n))
+        second = run_block(ban, ban.get_state(), x[::-1], y[::-1], np.ones(n))  # chained block
+        out[form] = (first.counts, second.counts, ban.weights(),
+                     [np.asarray(m.i[:]).copy() for m in ban.layer_spikes])
+        reset_device()
+    return out
+
+
+def _assert_equivalent(out, rtol):
+    ref, fast = out["reference"], out["fast"]
+    np.testing.assert_array_equal(ref[0], fast[0])
+    np.testing.assert_array_equal(ref[1], fast[1])
+    for i_ref, i_fast in zip(ref[3], fast[3]):
+        np.testing.assert_array_equal(i_ref, i_fast)
+    for w_ref, w_fast in zip(ref[2], fast[2]):
+        np.testing.assert_allclose(w_fast, w_ref, rtol=rtol, atol=rtol * np.abs(w_ref).max())
+
+
+def test_fast_drive_replaces_the_summed_input_line():
+    eqs = with_fast_drive(DYNAMIC_LIF)
+    assert "v_ff = v0 + S*u - a2*M" in eqs and "v_ff : 1 " not in eqs
+    assert eqs.count("v_ff") == DYNAMIC_LIF.count("v_ff") + FAST_DRIVE.count("v_ff") - 1
+    with pytest.raises(ValueError, match="v_ff : 1"):
+        with_fast_drive("dh/dt = -h/tau : 1")
+
+
+def test_fast_equals_reference_on_numpy():
+    out = _run_both("runtime", [6, 5, 3], 3)
+    _assert_equivalent(out, rtol=1e-9)
+    w0 = build_ba_network([6, 5, 3], PresentationSchedule(3, P.presentation, P.settle),
+                          seed=1).weights()[0]
+    assert not np.allclose(out["fast"][2][0], w0)  # the first layer did learn
+
+
+@pytest.mark.standalone
+def test_fast_equals_reference_on_cpp_standalone(tmp_path):
+    """The issue's criterion: after 5 presentations, weights equal within 1e-6 relative."""
+    out = _run_both("cpp_standalone", [784, 40, 10], 5, build_dir=tmp_path)
+    _assert_equivalent(out, rtol=1e-6)
