@@ -108,6 +108,8 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
     set_device(name, build_on_run=False, directory=str(build))
     if name == "cpp_standalone":
         prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
+        # Brian2's default `make -j` starts one compiler per file at once: dozens on a 2-core box
+        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
         # Standalone compiles with -ffast-math but does not link with it, which leaves
         # flush-to-zero off; decaying momentum terms then become denormals and cost 2-3x.
         if "-ffast-math" not in prefs.codegen.cpp.extra_link_args:
