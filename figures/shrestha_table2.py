@@ -1,0 +1,166 @@
+"""Shrestha, Fang, Wu & Qiu (2019), Table 2: EMSTDP test accuracy on MNIST and Fashion-MNIST.
+
+Trains the EMSTDP network (IF neurons, two-phase windows, spiking error circuit; see
+spiketeach/models/emstdp.py) for each configuration asked for and writes our test accuracy
+beside the paper's (symmetric weights "SW" and direct feedback alignment "DFA").
+
+Configurations run separately (they take long) are merged into the existing JSON: a key that
+was not run keeps its earlier value (or null). Long runs checkpoint after every block into
+``--run-dir`` and continue with ``--resume``.
+
+Usage::
+
+    SPIKETEACH_DATA=/work/shared/data python figures/shrestha_table2.py \\
+        --configs "mnist 784-500-10 SW" --epochs 3 --n-train 10000 --device cpp_standalone
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import spiketeach  # noqa: E402
+from spiketeach.devices import DEVICES  # noqa: E402
+from spiketeach.models.emstdp import EMSTDPParams  # noqa: E402
+from spiketeach.protocols.emstdp import load_probabilities, run_configuration  # noqa: E402
+
+NAME = "shrestha_table2"
+HERE = Path(__file__).resolve().parent
+
+#: Table 2 of the paper (test accuracy, %)
+PAPER = {"mnist 784-500-10 SW": 97.0, "mnist 784-500-10 DFA": 96.8,
+         "mnist 784-500-500-10 SW": 97.3, "mnist 784-500-500-10 DFA": 96.8,
+         "fashion 784-500-500-10 SW": 86.1, "fashion 784-500-500-10 DFA": 85.3}
+FEEDBACK = {"SW": "symmetric", "DFA": "dfa"}
+
+
+def parse_config(key: str):
+    dataset, arch, kind = key.split()
+    return dataset, [int(n) for n in arch.split("-")], FEEDBACK[kind]
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
+        configs=None, epochs: int = 1, n_train: int | None = None, n_test: int | None = 2000,
+        final_test: int | None = None, T: int = 200, block: int = 100, run_dir=None,
+        resume: bool = False, data_dir=None) -> dict:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    configs = list(configs or PAPER)
+    params = EMSTDPParams(T=T)
+    if quick:  # a smoke run: small hidden layers, few samples, short windows
+        params = replace(params, T=40)
+        epochs, n_train, n_test, final_test, block = 1, 200, 100, 100, 50
+    old = _read(out_dir / f"{NAME}.json") if not quick else None
+    accuracy = {k: None for k in PAPER}
+    details = {}
+    if old and not old.get("quick"):
+        accuracy.update(old["ours"].get("accuracy", {}))
+        details.update(old["ours"].get("runs", {}))
+    cache = {}
+    for key in configs:
+        dataset, sizes, feedback = parse_config(key)
+        if quick:
+            sizes = [sizes[0]] + [50] * (len(sizes) - 2) + [sizes[-1]]
+        if dataset not in cache:
+            cache[dataset] = load_probabilities(dataset, data_dir)
+        ckpt = Path(run_dir) / (key.replace(" ", "_") + ".npz") if run_dir else None
+        build = Path(run_dir) / ("build_" + key.replace(" ", "_")) if run_dir else None
+        print(f"== {key}: {sizes}, {feedback}, T={params.T}, {epochs} epoch(s)", flush=True)
+        res = run_configuration(cache[dataset], sizes, feedback=feedback, params=params,
+                                epochs=epochs, n_train=n_train, n_test=n_test, block=block,
+                                device=device, build_dir=build, checkpoint=ckpt, resume=resume,
+                                seed=seed, final_test=final_test,
+                                progress=lambda s: print(s, flush=True))
+        accuracy[key] = res["accuracy"]
+        details[key] = res
+    ran = {k: v for k, v in details.items() if v is not None}
+    result = {
+        "paper": {"accuracy": PAPER, "table": "Table 2", "T": 200,
+                  "note": "paper: full training sets, epochs as in the paper"},
+        "ours": {"accuracy": accuracy,
+                 "epochs": {k: v["epochs"] for k, v in ran.items()},
+                 "train_samples_per_epoch": {k: v["train_samples_per_epoch"] for k, v in ran.items()},
+                 "final_test_samples": {k: v["final_test_samples"] for k, v in ran.items()},
+                 "wall_s": {k: v["wall_s"] for k, v in ran.items()},
+                 "runs": details},
+        "protocol": {"model": "spiketeach.models.emstdp (IF eq. 1, error neurons eq. 9, "
+                              "eq. 13 drive, eq. 12 update at the window end)",
+                     "params": params.as_dict(), "block": block, "device": device,
+                     "not_run": [k for k, v in accuracy.items() if v is None],
+                     "read_out": "test: most active output over the whole window, learning off"},
+        "seed": seed, "device": device, "wall_s": time.perf_counter() - start,
+        "version": spiketeach.__version__, "quick": quick,
+    }
+    _plot(result, out_dir / f"{NAME}.png")
+    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=1))
+    return result
+
+
+def _plot(result, path):
+    keys = list(PAPER)
+    ours = [result["ours"]["accuracy"].get(k) for k in keys]
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    x = np.arange(len(keys))
+    ax.bar(x - 0.2, [PAPER[k] for k in keys], 0.4, label="paper")
+    ax.bar(x + 0.2, [o if o is not None else 0 for o in ours], 0.4, label="ours")
+    for xi, o in zip(x, ours):
+        ax.text(xi + 0.2, (o or 0) + 1, "n/a" if o is None else f"{o:.1f}", ha="center", fontsize=7)
+    ax.set_xticks(x, [k.replace(" ", "\n", 1) for k in keys], fontsize=7)
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_ylim(0, 105)
+    ax.legend(loc="lower right")
+    ax.set_title("EMSTDP, Table 2" + (" (quick)" if result["quick"] else ""))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="runtime", choices=DEVICES)
+    parser.add_argument("--out", default=str(HERE))
+    parser.add_argument("--configs", default=None,
+                        help="comma-separated keys of Table 2 (default: all)")
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--n-train", type=int, default=None, help="training samples per epoch")
+    parser.add_argument("--n-test", type=int, default=2000, help="test samples after each epoch")
+    parser.add_argument("--final-test", type=int, default=None, help="test samples at the end")
+    parser.add_argument("--T", type=int, default=200, help="steps per sample")
+    parser.add_argument("--block", type=int, default=100, help="samples per run()")
+    parser.add_argument("--run-dir", default=None, help="checkpoints and builds")
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))
+    args = parser.parse_args(argv)
+    configs = [c.strip() for c in args.configs.split(",")] if args.configs else None
+    for c in configs or []:
+        if c not in PAPER:
+            parser.error(f"unknown configuration {c!r}; choose from {list(PAPER)}")
+    res = run(args.out, args.quick, args.seed, args.device, configs, args.epochs, args.n_train,
+              args.n_test, args.final_test, args.T, args.block, args.run_dir, args.resume,
+              args.data_dir)
+    print(json.dumps(res["ours"]["accuracy"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

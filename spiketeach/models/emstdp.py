@@ -1,0 +1,651 @@
+"""Error-modulated STDP (EMSTDP) of Shrestha, Fang, Wu & Qiu (2019), as Brian2 equations.
+
+Shrestha A, Fang H, Wu Q, Qiu Q (2019). Approximating back-propagation for a biologically
+plausible local learning rule in spiking neural networks. ICONS '19.
+
+Everything runs in discrete time, dt = 1 ms = one step, on ONE clock. A sample is shown for a
+window of ``T`` steps (200 in the paper, 100 in the authors' code):
+
+* **phase 1** (steps 0 … T/2 − 1): the forward network alone; each cell counts its spikes ``h1``
+  (the paper's h);
+* **phase 2** (steps T/2 … T − 1): the error circuit is on; error spikes push the forward cells
+  (eq. 13) and their spikes are counted in ``h2`` (the paper's ĥ);
+* at the last step of the window (custom event ``wend``, after the resets) the forward synapses
+  apply eq. 12 themselves: ΔW = η (ĥ_post − h_post) h_pre (paper), or the authors' RMSprop
+  form of the same product (``update="rmsprop"``).
+
+Cells (one :class:`~brian2.NeuronGroup` per layer, equations :data:`IF_NEURON` and, for learning
+layers, :data:`ERROR_CHANNELS`):
+
+* the **forward IF cell** of eq. 1: U(t) = Σ_j w_ij s_j(t−1) + b + U(t−1); spike when U ≥ θ,
+  then U = 0. Input spikes of step t are collected in ``I_ff`` by the synapses and integrated at
+  step t+1 (the one-step delay per layer of the authors' code); no leak, no refractory period,
+  everything fresh at the start of each window;
+* the cell's **error neuron in two channels** (eq. 9): a positive channel ``Up`` that integrates
+  the signed error input and a negative channel ``Un`` that integrates its negative; each is a
+  bias-free IF unit with threshold θ_e that emits an error spike (events ``err_pos`` /
+  ``err_neg``) and a spike of either channel resets both, so Up = −Un and the pair counts the
+  signed input linearly (one spike per θ_e). For the OUTPUT layer the channels are the
+  **loss-derivative neurons** of §3.4: E(t) = w_L ŝ(t) − w_L s(t) + E(t−1) with the target
+  spike train ŝ (rate ``target_rate`` for the correct class, 0 otherwise) and threshold θ_L;
+* the error spike drives its own forward cell one-to-one with weight ±γθ (eq. 13, ``I_err``).
+
+Error neurons and their forward cell live in the same group because the symmetric feedback must
+use the forward weights themselves: the forward synapses carry the error back through extra
+post-triggered pathways (``Ie_pre += w`` on ``err_pos``), so the error network's weights ARE the
+transposed forward weights, kept in step by construction. Feedback alignment (``"fa"``: fixed
+random B from each layer's error to the layer below) and direct feedback alignment (``"dfa"``:
+fixed random B from the output error to every hidden layer) add their own synapses.
+
+Choices where the paper is silent follow the authors' code zmeidd/EMSTDP (see
+``../shared/papers/shrestha2019.md``); :class:`EMSTDPParams` offers the code's choices where
+they differ from the paper (``T``, shared-random input encoding, no target spike train,
+RMSprop). Print or edit the equation strings below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+from brian2 import (Clock, EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses,
+                    TimedArray, ms)
+
+from ..devices import BlockRunner
+from .synapses import dense_indices
+
+__all__ = ["EMSTDPParams", "FEEDBACK", "INPUT_NEURON", "IF_NEURON", "ERROR_CHANNELS",
+           "LOSS_INPUT", "ERROR_INPUT", "integration_code", "if_layer", "input_layer",
+           "emstdp_projection", "fixed_feedback", "thresholds", "error_thresholds",
+           "initial_weights", "feedback_matrices", "EMSTDPNetwork", "build_emstdp_network",
+           "paper_params", "code_params", "recorded_counts"]
+
+#: symmetric weights (the error goes back through W^T), feedback alignment, direct FA
+FEEDBACK = ("symmetric", "fa", "dfa")
+
+
+@dataclass(frozen=True)
+class EMSTDPParams:
+    """Constants of the model. Defaults: the paper where it gives a value, else the authors' code.
+
+    Window and time
+        T : steps per sample (§4: 200; code: 100). Phase 1 = first T/2 steps, phase 2 = the rest.
+        dt_ms : one step in ms (1 ms; eq. 1 is a discrete-time update).
+    Input (§4)
+        encoding : "poisson" — each pixel spikes independently with probability p·max_rate per
+        step (paper: Poisson spike trains ∝ intensity); "shared" — one uniform number per step
+        shared by all pixels, a pixel spikes if it is below p·max_rate (the code).
+        max_rate : spike probability per step of a white pixel (code: fr = 1).
+    Initialisation (§4)
+        weight_scale : w ~ N(0, weight_scale / n_l) (code: variance 3/n_l).
+        hidden_ratio, output_ratio : θ_l = n_l σ(w_l) β_l with β_l = ratio / (2 × divisor); the
+        divisor is L+1−m for hidden layer m of L (code, Init_Threshold) and 1 for the output.
+    Error circuit (§3.4, eqs. 9, 13)
+        loss : "target" — loss-derivative neurons driven by a target spike train of rate
+        ``target_rate`` (paper: 0.2 → θ_L = 1/0.2 = 5); "code" — the correct class's target
+        fires every step and θ_L = ε = 3 (EMSTDP_main.py: no explicit target train; +1 per
+        silent step of the correct class, −1 per spike of the others).
+        w_L : weight of target and output spikes onto the loss neurons (1).
+        theta_L : loss-neuron threshold; None = 1 / target_rate ("target") or 3 ("code").
+        gamma : error → forward weight in units of the layer's threshold (eq. 13; code: 1.0).
+        error_ratio : scales the hidden error thresholds θ_e (code: the hidden ratio).
+        derivative_gate : hidden error spikes only for cells that fired in phase 1 (code dr=1;
+        never with DFA).
+    Learning (eq. 12)
+        update : "sgd" — w += η (ĥ − h) h_pre (eq. 12); "rmsprop" — the code's
+        D = (ĥ − h) h_pre / (T/2), v ← 0.9 v + 0.1 D², w += η D / √(v + 1e−8) (one sample per
+        update here; the code averages batches of 10).
+        eta : learning rate.
+        w_max : weights clipped to [−w_max, w_max] after every update (code: 1; None: no clip).
+    """
+
+    T: int = 200
+    dt_ms: float = 1.0
+    encoding: str = "poisson"
+    max_rate: float = 1.0
+    weight_scale: float = 3.0
+    hidden_ratio: float = 0.5
+    output_ratio: float = 0.1
+    loss: str = "target"
+    target_rate: float = 0.2
+    w_L: float = 1.0
+    theta_L: float | None = None
+    gamma: float = 1.0
+    error_ratio: float | None = None
+    derivative_gate: bool = True
+    update: str = "rmsprop"
+    eta: float = 1e-4
+    w_max: float | None = 1.0
+    bias: float = 0.0
+
+    def __post_init__(self):
+        if self.T < 4 or self.T % 2:
+            raise ValueError(f"T must be an even number of steps >= 4, got {self.T}")
+        if self.encoding not in ("poisson", "shared"):
+            raise ValueError(f"encoding must be 'poisson' or 'shared', got {self.encoding!r}")
+        if self.loss not in ("target", "code"):
+            raise ValueError(f"loss must be 'target' or 'code', got {self.loss!r}")
+        if self.update not in ("sgd", "rmsprop"):
+            raise ValueError(f"update must be 'sgd' or 'rmsprop', got {self.update!r}")
+        if not 0 < self.target_rate <= 1 or not 0 < self.max_rate <= 1:
+            raise ValueError("target_rate and max_rate are probabilities per step in (0, 1]")
+
+    @property
+    def dt(self):
+        return self.dt_ms * ms
+
+    @property
+    def T_half(self) -> int:
+        return self.T // 2
+
+    @property
+    def window(self):
+        return self.T * self.dt
+
+    @property
+    def loss_threshold(self) -> float:
+        if self.theta_L is not None:
+            return float(self.theta_L)
+        return 3.0 if self.loss == "code" else 1.0 / self.target_rate
+
+    @property
+    def loss_target_rate(self) -> float:
+        return 1.0 if self.loss == "code" else self.target_rate
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["theta_L_effective"] = self.loss_threshold
+        return d
+
+
+def paper_params(**changes) -> EMSTDPParams:
+    """The paper's choices (T = 200, Poisson input, target train of rate 0.2, θ_L = 5)."""
+    return replace(EMSTDPParams(), **changes)
+
+
+def code_params(**changes) -> EMSTDPParams:
+    """The authors' code's choices (T = 100, shared-random input, no target train, ε = 3)."""
+    return replace(EMSTDPParams(T=100, encoding="shared", loss="code"), **changes)
+
+
+# --------------------------------------------------------------------------------------------
+# Equations
+# --------------------------------------------------------------------------------------------
+
+#: Position in the window (shared by all cells): step index k = 0 … T−1 and the phase flag.
+WINDOW_CLOCK = """
+kstep = timestep(t, dt) % T_steps : integer (shared)   # step within the sample window
+phase2 = int(kstep >= T_half) : integer (shared)       # 0: forward phase, 1: error phase
+"""
+
+#: Input cells (§4): Bernoulli spikes with probability ∝ pixel intensity, counted in phase 1.
+#: ``stimulus(t, i)`` holds one image (values in [0, 1]) per presentation; ``r_shared`` is the
+#: one random number per step of the code's shared encoding.
+INPUT_NEURON = WINDOW_CLOCK + """
+p_spike = max_rate * stimulus(t, i) : 1                 # spike probability per step
+h1 : 1                                                  # spikes in phase 1 (h_pre of eq. 12)
+r_shared : 1 (shared)                                   # shared-random encoding (code)
+"""
+INPUT_THRESHOLD = {"poisson": "rand() < p_spike", "shared": "r_shared < p_spike"}
+
+#: Forward IF cell, eq. 1: U(t) = Σ w s_pre(t−1) + b + U(t−1); spike at U ≥ θ; U → 0.
+IF_NEURON = WINDOW_CLOCK + """
+U : 1                          # membrane potential (eq. 1)
+I_ff : 1                       # Σ_j w_ij s_j, added by the forward synapses during this step
+I_err : 1                      # ±γθ per error spike of this cell's error neurons (eq. 13)
+b : 1                          # bias (0 in paper and code)
+h1 : 1                         # spike count in phase 1 (h)
+h2 : 1                         # spike count in phase 2 (ĥ)
+theta : 1 (shared, constant)   # firing threshold θ_l = n_l σ(w_l) β_l (§4)
+"""
+IF_THRESHOLD = "U >= theta"
+IF_RESET = """
+U = 0
+h1 += 1 - phase2
+h2 += phase2
+s_last = 1
+"""
+
+#: Error neuron of each forward cell in two channels (eq. 9), plus the one-to-one drive of
+#: eq. 13. ``Ie`` is the signed error input of this step (feedback synapses, or the loss).
+ERROR_CHANNELS = """
+Ie : 1                             # signed error input collected during this step
+Up : 1                             # positive channel: bias-free IF unit integrating +Ie
+Un : 1                             # negative channel: bias-free IF unit integrating −Ie
+theta_e : 1 (shared, constant)     # error threshold (θ_e hidden, θ_L output)
+gamma : 1 (shared, constant)       # eq. 13: an error spike moves U by γθ
+gated : 1 (shared, constant)       # 1: derivative gate (error spikes only if h1 > 0)
+n_err_pos : 1                      # error spikes in this window (for analysis)
+n_err_neg : 1
+s_last : 1                         # 1 if the forward cell spiked in the previous step
+"""
+ERROR_EVENTS = {
+    "err_pos": "Up >= theta_e and (gated == 0 or h1 > 0)",
+    "err_neg": "Un >= theta_e and (gated == 0 or h1 > 0)",
+}
+ERROR_RESETS = {
+    "err_pos": "Up = 0\nUn = 0\nI_err += gamma * theta\nn_err_pos += 1",
+    "err_neg": "Up = 0\nUn = 0\nI_err -= gamma * theta\nn_err_neg += 1",
+}
+
+#: §3.4, loss-derivative neurons of the output layer: E(t) = w_L ŝ(t) − w_L s(t) + E(t−1),
+#: on in phase 2 of learning presentations. ŝ: target spikes, rate ``target_rate`` for the
+#: correct class (``label(t, i)`` = 1), none for the others; s: this cell's spike at t − 1.
+LOSS_INPUT = ("Ie = learn_gate(t) * phase2 * w_L * "
+              "(int(rand() < target_rate * label(t, i)) - s_last)")
+#: hidden layers: ``Ie`` is summed by the feedback synapses
+ERROR_INPUT = ""
+
+#: end of the window (after the resets of its last step): the synapses apply eq. 12
+WINDOW_END = {"wend": "kstep == T_steps - 1"}
+
+
+def integration_code(error: bool, loss: bool = False) -> str:
+    """The per-step update of a layer, run in the ``groups`` slot (eq. 1 and eq. 9).
+
+    At the first step of each window everything restarts from zero (state is fresh per sample,
+    and input that arrived in the last step of the previous sample is dropped).
+    """
+    code = """
+    fresh = int(kstep == 0)
+    U = (1 - fresh) * (U + I_ff + I_err) + b
+    I_ff = 0
+    I_err = 0
+    h1 = (1 - fresh) * h1
+    h2 = (1 - fresh) * h2
+    """
+    if error:
+        if loss:
+            code += "\n" + LOSS_INPUT + "\n"
+        code += """
+    Up = (1 - fresh) * (Up + Ie)
+    Un = (1 - fresh) * (Un - Ie)
+    Ie = 0
+    s_last = 0
+    n_err_pos = (1 - fresh) * n_err_pos
+    n_err_neg = (1 - fresh) * n_err_neg
+    """
+    return "\n".join(line.strip() for line in code.strip().splitlines() if line.strip())
+
+
+#: Eq. 12 at the end of the window, run by the forward synapses on the post cell's ``wend``
+#: event. ``learn_gate(t)`` is 0 on test presentations.
+WEIGHT_UPDATE = {
+    "sgd": """
+    dW = learn_gate(t) * eta * (h2_post - h1_post) * h1_pre
+    w_new = w + dW
+    """,
+    "rmsprop": """
+    D = (h2_post - h1_post) * h1_pre / T_half
+    v = v + learn_gate(t) * 0.1 * (D**2 - v)
+    w_new = w + learn_gate(t) * eta * D / sqrt(v + 1e-8)
+    """,
+}
+#: the code clips every weight to [−w_max, w_max] after each update (training windows only)
+WEIGHT_CLIP = {True: "w = w + learn_gate(t) * (clip(w_new, -w_max, w_max) - w)",
+               False: "w = w_new"}
+
+#: forward synapse: event-driven delivery of spikes into the post cell's I_ff
+FORWARD_MODEL = """
+w : 1                          # forward weight
+v : 1                          # RMSprop running mean of the squared update (code)
+eta : 1 (shared, constant)     # learning rate (eq. 12)
+"""
+
+
+def _namespace(params: EMSTDPParams, extra: dict | None = None) -> dict:
+    ns = {"T_steps": params.T, "T_half": params.T_half, "max_rate": params.max_rate,
+          "w_L": params.w_L, "target_rate": params.loss_target_rate}
+    if params.w_max is not None:
+        ns["w_max"] = float(params.w_max)
+    return ns | (extra or {})
+
+
+def _clean(code: str) -> str:
+    return "\n".join(line.strip() for line in code.strip().splitlines() if line.strip())
+
+
+# --------------------------------------------------------------------------------------------
+# Builders
+# --------------------------------------------------------------------------------------------
+
+def input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
+                name: str = "input") -> NeuronGroup:
+    """Input cells spiking with probability p·max_rate per step (§4), counting phase-1 spikes."""
+    n = stimulus.values.shape[1]
+    group = NeuronGroup(n, INPUT_NEURON, threshold=INPUT_THRESHOLD[params.encoding],
+                        reset="h1 += 1 - phase2", clock=clock, namespace=namespace, name=name)
+    group.run_regularly("h1 = int(kstep != 0) * h1", when="groups", name=f"{name}_fresh")
+    if params.encoding == "shared":
+        group.run_regularly("r_shared = rand()", when="start", name=f"{name}_shared_random")
+    return group
+
+
+def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace: dict, *,
+             error: bool = True, loss: bool = False, theta_e: float = 1.0,
+             gated: bool = False, name: str = "layer*") -> NeuronGroup:
+    """A layer of discrete-time IF cells (eq. 1), with their two-channel error neurons.
+
+    Parameters
+    ----------
+    theta : float
+        The layer's firing threshold θ_l.
+    error, loss : bool
+        Add the error neurons (eq. 9); for the output layer as loss-derivative neurons (§3.4).
+    theta_e : float
+        Error threshold (θ_e, or θ_L for the loss neurons).
+    gated : bool
+        Derivative gate: error spikes only for cells that fired in phase 1.
+    """
+    eqs = IF_NEURON + (ERROR_CHANNELS if error else "s_last : 1\n")
+    events = dict(WINDOW_END)
+    if error:
+        events |= ERROR_EVENTS
+    group = NeuronGroup(n, eqs, threshold=IF_THRESHOLD, reset=_clean(IF_RESET), events=events,
+                        clock=clock, namespace=namespace, name=name)
+    group.run_regularly(integration_code(error, loss), when="groups", name=f"{group.name}_integrate")
+    group.theta = theta
+    group.b = params.bias * theta
+    if error:
+        group.theta_e = theta_e
+        group.gamma = params.gamma
+        group.gated = float(gated)
+        for event, code in ERROR_RESETS.items():
+            group.run_on_event(event, code, when="after_resets")
+    # the window ends after the resets of its last step, so that step's spikes count in ĥ
+    group.thresholder["wend"].when = "after_resets"
+    group.thresholder["wend"].order = 1
+    return group
+
+
+def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params: EMSTDPParams,
+                      namespace: dict, *, learn: bool = True, symmetric_feedback: bool = False,
+                      one_to_one: bool = False, name: str = "forward*") -> Synapses:
+    """All-to-all forward synapses (W: len(post) × len(pre)) with eq. 12 at the window end
+    (``one_to_one``: cell k → cell k, W of length len(pre)).
+
+    ``symmetric_feedback``: the same synapses carry the post cell's error spikes back to the
+    pre cell's error neurons with the same weight (error network = forward weights transposed).
+    """
+    W = np.asarray(W, dtype=float)
+    shape = (len(pre),) if one_to_one else (len(post), len(pre))
+    if W.shape != shape or (one_to_one and len(pre) != len(post)):
+        raise ValueError(f"weights {pre.name} -> {post.name}: shape {W.shape}, expected {shape}")
+    on_post, on_event = {}, {}
+    if learn:
+        code = WEIGHT_UPDATE[params.update] + "\n" + WEIGHT_CLIP[params.w_max is not None]
+        on_post["learn"] = _clean(code)
+        on_event["learn"] = "wend"
+    if symmetric_feedback:
+        on_post["fb_pos"] = "Ie_pre += w"
+        on_post["fb_neg"] = "Ie_pre -= w"
+        on_event |= {"fb_pos": "err_pos", "fb_neg": "err_neg"}
+    syn = Synapses(pre, post, FORWARD_MODEL, on_pre="I_ff_post += w",
+                   on_post=on_post or None, on_event=on_event or None,
+                   clock=post.clock, namespace=namespace, name=name)
+    if one_to_one:  # one synapse per pair of cells (single-synapse experiments, §4.1)
+        syn.connect(j="i")
+        syn.w = W
+    else:
+        i, j = dense_indices(len(pre), len(post))
+        syn.connect(i=i, j=j)
+        syn.w = W.T.ravel()
+    syn.v = 1.0  # the code's RMSprop accumulator starts at 1
+    syn.eta = params.eta
+    if learn:
+        syn.learn.when = "end"  # after the wend thresholder (after_resets)
+    return syn
+
+
+def fixed_feedback(source: NeuronGroup, target: NeuronGroup, B: np.ndarray,
+                   name: str = "feedback*") -> Synapses:
+    """Fixed random feedback (FA / DFA): ±B from the source's error spikes to the target's
+    error neurons. ``B`` has shape (len(target), len(source))."""
+    B = np.asarray(B, dtype=float)
+    if B.shape != (len(target), len(source)):
+        raise ValueError(f"feedback {source.name} -> {target.name}: shape {B.shape}, expected "
+                         f"{(len(target), len(source))}")
+    syn = Synapses(source, target, "B : 1 (constant)",
+                   on_pre={"fb_pos": "Ie_post += B", "fb_neg": "Ie_post -= B"},
+                   on_event={"fb_pos": "err_pos", "fb_neg": "err_neg"},
+                   clock=target.clock, name=name)
+    i, j = dense_indices(len(source), len(target))
+    syn.connect(i=i, j=j)
+    syn.B = B.T.ravel()
+    return syn
+
+
+# --------------------------------------------------------------------------------------------
+# Initialisation (§4; thresholds as Init_Threshold of the code)
+# --------------------------------------------------------------------------------------------
+
+def weight_sd(n_in: int, params: EMSTDPParams) -> float:
+    return float(np.sqrt(params.weight_scale / n_in))
+
+
+def thresholds(sizes: list[int], params: EMSTDPParams) -> list[float]:
+    """θ_l = n_l σ(w_l) β_l per layer (hidden layers, then the output)."""
+    L = len(sizes) - 2
+    out = []
+    for m in range(L):
+        n = sizes[m]
+        out.append(n * weight_sd(n, params) * 0.5 * params.hidden_ratio / (L + 1 - m))
+    n = sizes[-2]
+    out.append(n * weight_sd(n, params) * 0.5 * params.output_ratio)
+    return out
+
+
+def error_thresholds(sizes: list[int], params: EMSTDPParams, feedback: str) -> list[float]:
+    """θ_e of the hidden layers' error neurons: the fan-in of the error neuron × the s.d. of
+    its feedback weights × ½ × ratio / (m + 2) (code, Init_Threshold with init = 0)."""
+    L = len(sizes) - 2
+    ratio = params.hidden_ratio if params.error_ratio is None else params.error_ratio
+    n_out = sizes[-1]
+    out = []
+    for m in range(L):
+        if feedback == "dfa":
+            src, sd = n_out, weight_sd(n_out, params)
+        else:
+            src = sizes[m + 2]  # the layer above hidden layer m
+            sd = weight_sd(sizes[m + 1], params) if feedback == "symmetric" else weight_sd(src, params)
+        out.append(src * sd * 0.5 * ratio / (m + 2))
+    return out
+
+
+def initial_weights(sizes: list[int], params: EMSTDPParams, rng: np.random.Generator):
+    """Forward weights W_l ~ N(0, weight_scale / n_l), shape (n_post, n_pre) (§4)."""
+    return [rng.normal(0.0, weight_sd(n_in, params), size=(n_out, n_in))
+            for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+
+
+def feedback_matrices(sizes: list[int], feedback: str, rng: np.random.Generator):
+    """Fixed feedback onto hidden layer m, shape (n_m, n_source): FA from the layer above,
+    DFA from the output; Uniform(±√(1/n_source)) (code, Init_FeedbackWgt). Empty for
+    symmetric feedback."""
+    L = len(sizes) - 2
+    out = []
+    if feedback == "symmetric":
+        return out
+    for m in range(L):
+        src = sizes[-1] if feedback == "dfa" else sizes[m + 2]
+        lim = np.sqrt(1.0 / src)
+        out.append(rng.uniform(-lim, lim, size=(sizes[m + 1], src)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The network
+# --------------------------------------------------------------------------------------------
+
+@dataclass
+class EMSTDPNetwork:
+    """A built EMSTDP network and handles to its parts."""
+
+    net: Network
+    params: EMSTDPParams
+    layer_sizes: list[int]
+    feedback: str
+    n_presentations: int
+    input: NeuronGroup
+    layers: list[NeuronGroup]          # hidden layers, then the output layer
+    forward: list[Synapses]
+    feedback_syn: list[Synapses]
+    stimulus: TimedArray
+    label: TimedArray
+    learn_gate: TimedArray
+    window_counts: list[EventMonitor]  # (h1, h2) of each recorded layer at every window end
+    spike_monitors: list[SpikeMonitor] = field(default_factory=list)
+    seed: int = 0
+    _runner: BlockRunner | None = field(default=None, repr=False)
+
+    @property
+    def output(self) -> NeuronGroup:
+        return self.layers[-1]
+
+    @property
+    def duration(self):
+        return self.n_presentations * self.params.window
+
+    @property
+    def runner(self) -> BlockRunner:
+        """The one runner of this network: every block re-runs the same build."""
+        if self._runner is None:
+            self._runner = BlockRunner(self.net, self.duration)
+        return self._runner
+
+    def state_views(self) -> dict[str, object]:
+        """Everything that carries over from one block to the next (weights, RMSprop state,
+        and the shared constants that a run may change without rebuilding)."""
+        views = {}
+        for k, syn in enumerate(self.forward):
+            views[f"forward{k}.w"] = syn.w
+            views[f"forward{k}.v"] = syn.v
+            views[f"forward{k}.eta"] = syn.eta
+        for k, layer in enumerate(self.layers):
+            views[f"layer{k}.theta"] = layer.theta
+            if "theta_e" in layer.variables:
+                views[f"layer{k}.theta_e"] = layer.theta_e
+        for k, syn in enumerate(self.feedback_syn):
+            views[f"feedback{k}.B"] = syn.B
+        return views
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        return {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
+
+    def initial_state(self, seed: int) -> dict[str, np.ndarray]:
+        """The t = 0 state for another ``seed`` (same build, new initialisation)."""
+        W, B = initial_values(self.layer_sizes, self.params, self.feedback, seed)
+        state = self.get_state()
+        for k, w in enumerate(W):
+            state[f"forward{k}.w"] = w.T.ravel()
+            state[f"forward{k}.v"] = np.ones(w.size)
+        for k, b in enumerate(B):
+            state[f"feedback{k}.B"] = b.T.ravel()
+        return state
+
+    def weights(self) -> list[np.ndarray]:
+        """Forward weight matrices (n_post × n_pre) as they are now."""
+        return [np.asarray(syn.w[:]).reshape(n_in, n_out).T.copy()
+                for syn, n_in, n_out in zip(self.forward, self.layer_sizes[:-1],
+                                            self.layer_sizes[1:])]
+
+
+def initial_values(sizes, params, feedback, seed):
+    rng = np.random.default_rng(seed)
+    W = initial_weights(sizes, params, rng)
+    B = feedback_matrices(sizes, feedback, rng)
+    return W, B
+
+
+def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
+                         params: EMSTDPParams | None = None, feedback: str = "symmetric",
+                         seed: int = 0, weights: list[np.ndarray] | None = None,
+                         feedback_weights: list[np.ndarray] | None = None,
+                         record_counts: str = "output", record_spikes: bool = False,
+                         name: str = "emstdp") -> EMSTDPNetwork:
+    """Build an EMSTDP network for blocks of ``n_presentations`` samples.
+
+    Parameters
+    ----------
+    layer_sizes : list of int
+        [n_input, n_hidden_1, ..., n_output], e.g. [784, 500, 10].
+    n_presentations : int
+        Samples per block (one ``run()``). The TimedArrays ``stimulus`` (images in [0, 1]),
+        ``label`` (one-hot) and ``learn_gate`` (1: train, 0: test) hold one row per sample.
+    feedback : {"symmetric", "fa", "dfa"}
+    weights, feedback_weights : optional explicit initial matrices.
+    record_counts : {"output", "all", "none"}
+        Record (h1, h2) of the output (or of every layer) at each window end.
+    record_spikes : bool
+        Also record every spike of every layer (tests, figures).
+    """
+    params = params or EMSTDPParams()
+    if feedback not in FEEDBACK:
+        raise ValueError(f"unknown feedback {feedback!r}; choose one of {FEEDBACK}")
+    sizes = [int(n) for n in layer_sizes]
+    if len(sizes) < 3 or min(sizes) < 1:
+        raise ValueError(f"EMSTDP needs input, >= 1 hidden and an output layer: {layer_sizes}")
+    n_pres = int(n_presentations)
+    W0, B0 = initial_values(sizes, params, feedback, seed)
+    if weights is not None:
+        W0 = [np.asarray(w, dtype=float) for w in weights]
+    if feedback_weights is not None:
+        B0 = [np.asarray(b, dtype=float) for b in feedback_weights]
+
+    clock = Clock(dt=params.dt, name=f"{name}_clock")
+    stimulus = TimedArray(np.zeros((n_pres, sizes[0])), dt=params.window, name=f"{name}_stimulus")
+    label = TimedArray(np.zeros((n_pres, sizes[-1])), dt=params.window, name=f"{name}_label")
+    learn_gate = TimedArray(np.ones(n_pres), dt=params.window, name=f"{name}_learn_gate")
+    ns = _namespace(params, {"stimulus": stimulus, "label": label, "learn_gate": learn_gate})
+
+    theta = thresholds(sizes, params)
+    theta_e = error_thresholds(sizes, params, feedback)
+    L = len(sizes) - 2
+    inp = input_layer(stimulus, params, clock, ns, name=f"{name}_input")
+    layers = []
+    for m in range(L + 1):
+        is_out = m == L
+        layers.append(if_layer(sizes[m + 1], theta[m], params, clock, ns, error=True, loss=is_out,
+                               theta_e=params.loss_threshold if is_out else theta_e[m],
+                               gated=(not is_out and params.derivative_gate and feedback != "dfa"),
+                               name=f"{name}_output" if is_out else f"{name}_hidden{m}"))
+    forward = []
+    pre = inp
+    for m, layer in enumerate(layers):
+        forward.append(emstdp_projection(pre, layer, W0[m], params, ns,
+                                         symmetric_feedback=(feedback == "symmetric" and m > 0),
+                                         name=f"{name}_forward{m}"))
+        pre = layer
+    fb = []
+    for m in range(L):
+        source = layers[-1] if feedback == "dfa" else layers[m + 1]
+        if feedback != "symmetric":
+            fb.append(fixed_feedback(source, layers[m], B0[m], name=f"{name}_feedback{m}"))
+
+    recorded = {"output": [layers[-1]], "all": layers, "none": []}[record_counts]
+    monitors = []
+    for g in recorded:
+        mon = EventMonitor(g, "wend", variables=["h1", "h2"], when="end", order=-1,
+                           name=f"{g.name}_counts")
+        monitors.append(mon)
+    spike_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in [inp, *layers]]
+                  if record_spikes else [])
+    net = Network(inp, *layers, *forward, *fb, *monitors, *spike_mons)
+    return EMSTDPNetwork(net=net, params=params, layer_sizes=sizes, feedback=feedback,
+                         n_presentations=n_pres, input=inp, layers=layers, forward=forward,
+                         feedback_syn=fb, stimulus=stimulus, label=label, learn_gate=learn_gate,
+                         window_counts=monitors, spike_monitors=spike_mons, seed=seed)
+
+
+def recorded_counts(monitor: EventMonitor, n_presentations: int, window) -> tuple[np.ndarray, np.ndarray]:
+    """(h1, h2) of every cell at every window end from a ``*_counts`` monitor, each of shape
+    (presentations, cells)."""
+    n = len(monitor.source)
+    k = np.floor(np.asarray(monitor.t[:]) / float(window)).astype(int)
+    i = np.asarray(monitor.i[:], dtype=int)
+    h1 = np.zeros((n_presentations, n))
+    h2 = np.zeros((n_presentations, n))
+    keep = k < n_presentations
+    h1[k[keep], i[keep]] = np.asarray(monitor.h1[:])[keep]
+    h2[k[keep], i[keep]] = np.asarray(monitor.h2[:])[keep]
+    return h1, h2

@@ -1,0 +1,234 @@
+"""EMSTDP (Shrestha et al. 2019): IF neuron, two-channel error neurons, two-phase windows,
+the weight update at the window end, and the §4.1 STDP correlation."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from brian2 import Clock, Network, TimedArray
+
+from spiketeach.analysis.stdp import (count_activation_correlation, emstdp_dw, pair_stdp_dw,
+                                      pearson, phase_pair_stdp_dw)
+from spiketeach.models.emstdp import (EMSTDPParams, _namespace, build_emstdp_network,
+                                      code_params, error_thresholds, if_layer, recorded_counts,
+                                      thresholds)
+from spiketeach.protocols.emstdp import evaluate_emstdp, run_emstdp_block, train_emstdp
+from spiketeach.protocols.stdp import emstdp_window_experiment, stdp_correlation_experiment
+
+
+def _digits(n):
+    datasets = pytest.importorskip("sklearn.datasets")
+    d = datasets.load_digits()
+    return d.data[:n] / 16.0, d.target[:n].astype(int)
+
+
+def _one_layer(n, theta, params, extra_ns=None, **kw):
+    clock = Clock(dt=params.dt)
+    ns = _namespace(params, {"learn_gate": TimedArray(np.ones(1), dt=params.window)} | (extra_ns or {}))
+    return if_layer(n, theta, params, clock, ns, **kw)
+
+
+def test_if_counts_are_floor_of_integrated_drive(runtime):
+    """Eq. 1 with a constant drive d per step (the bias): with reset to 0 the cell fires every
+    ceil(θ/d) steps, i.e. floor(u/θ) spikes for the integrated drive u = T d whenever θ/d is a
+    whole number (exact binary fractions here), and floor(T / ceil(θ/d)) in general."""
+    params = EMSTDPParams(T=100)
+    theta = 1.5
+    drives = np.array([0.125, 0.25, 0.375, 0.5, 0.75, 1.5, 3.0, 0.3, 0.7, 0.0])
+    layer = _one_layer(len(drives), theta, params, error=False)
+    layer.b = drives
+    Network(layer).run(params.window)
+    counts = layer.h1[:] + layer.h2[:]
+    T = params.T
+    general = [T // math.ceil(theta / d) if d > 0 else 0 for d in drives]
+    assert counts.tolist() == general
+    exact = np.isclose((theta / drives[:7]) % 1, 0) | (drives[:7] >= theta)
+    u = T * drives[:7]
+    for c, uu, ok, d in zip(counts[:7], u, exact, drives[:7]):
+        if ok and d <= theta:
+            assert c == math.floor(uu / theta)
+    # per phase: half of the window each
+    assert layer.h1[0] == (T // 2) // 12 and layer.h2[0] == T // 12 - (T // 2) // 12
+
+
+def test_two_channel_error_neurons_count_signed_input_linearly(runtime):
+    """Eq. 9: a constant signed input c per step into the two channels gives
+    n_pos − n_neg = Σc / θ_e within one spike + 10 % for |c| ≤ θ_e / 10 (reset to 0 loses the
+    overshoot: at most one part in ceil(θ_e/|c|)); the fit over the range is linear (r > 0.999)
+    with slope 1/θ_e within 10 %, and the sign is always right."""
+    params = EMSTDPParams(T=200)
+    theta_e = 0.4
+    c = np.linspace(-theta_e / 10, theta_e / 10, 21)
+    drive = TimedArray(c[None, :], dt=params.window)
+    layer = _one_layer(len(c), 10.0, params, {"drive": drive}, error=True, theta_e=theta_e,
+                       gated=False)
+    layer.run_regularly("Ie = drive(t, i)", when="start")
+    Network(layer).run(params.window)
+    signed = layer.n_err_pos[:] - layer.n_err_neg[:]
+    u = c * (params.T - 1)  # the first step of a window starts fresh: T − 1 steps integrate
+    ideal = u / theta_e
+    assert np.all(np.abs(signed - ideal) <= 1 + 0.1 * np.abs(ideal))
+    assert np.all(np.sign(signed[np.abs(ideal) >= 1]) == np.sign(ideal[np.abs(ideal) >= 1]))
+    slope = np.polyfit(u, signed, 1)[0]
+    assert abs(slope * theta_e - 1) < 0.1
+    assert pearson(u, signed) > 0.999
+    # the forward cells were pushed by ±γθ per error spike (eq. 13): U integrates them
+    assert np.all(layer.n_err_pos[:][c < 0] == 0) and np.all(layer.n_err_neg[:][c > 0] == 0)
+
+
+@pytest.fixture
+def digits_net(runtime):
+    x, y = _digits(10)
+    params = code_params(T=100, update="sgd", eta=1e-3, w_max=None)
+    net = build_emstdp_network([64, 30, 10], 10, params=params, seed=1, record_counts="all")
+    return net, x, y
+
+
+def test_error_phase_moves_counts_toward_targets_and_dw_matches_counts(digits_net):
+    """One block of 10 training windows on 8x8 digits: in phase 2 the output of the correct
+    class fires more and the others less (the loss target), hidden cells move by the net
+    number of their error spikes (their target h + n_err), and eq. 12 is what the synapses did.
+    """
+    net, x, y = digits_net
+    W0 = net.weights()
+    res = run_emstdp_block(net, None, x, y, np.ones(10))
+    (hh1, hh2), (oh1, oh2) = res.layers
+    # output: correct class up in phase 2 on average (a cell whose membrane the forward input
+    # has driven far below 0 can stay silent: U has no floor, as in the code), wrong classes
+    # down relative to it
+    correct = np.arange(10), y
+    assert np.mean(oh2[correct] - oh1[correct]) > 1
+    wrong = np.ones_like(oh1, dtype=bool)
+    wrong[correct] = False
+    assert np.mean((oh2 - oh1)[wrong]) < np.mean((oh2 - oh1)[correct]) - 1
+    # eq. 12 for the LAST window, from the counts the synapses saw (still in the groups)
+    # (earlier windows changed W too: compare the last window's step only)
+    eta = net.params.eta
+    # re-run the same block with learning only in the last window to isolate its change
+    learn = np.zeros(10)
+    learn[-1] = 1
+    state0 = net.initial_state(1)
+    res2 = run_emstdp_block(net, state0, x, y, learn)
+    W1 = net.weights()
+    for k in range(2):
+        h1, h2 = res2.layers[k][0][-1], res2.layers[k][1][-1]
+        pre = net.input.h1[:] if k == 0 else net.layers[0].h1[:]
+        expected = eta * np.outer(h2 - h1, pre)
+        np.testing.assert_allclose(W1[k] - W0[k], expected, atol=1e-12)
+        assert np.abs(expected).max() > 0
+    # hidden targets: cells that got error spikes end closer to h1 + n_err than h1 was
+    hidden = net.layers[0]
+    n_err = hidden.n_err_pos[:] - hidden.n_err_neg[:]
+    h1, h2 = res2.layers[0][0][-1], res2.layers[0][1][-1]
+    got = n_err != 0
+    assert got.sum() >= 3
+    target = h1 + n_err
+    assert np.mean(np.abs(h2 - target)[got]) < np.mean(np.abs(h1 - target)[got])
+    assert np.mean(np.sign(h2 - h1)[got] == np.sign(n_err)[got]) >= 0.7
+
+
+def test_no_error_and_no_change_on_test_windows(runtime):
+    x, y = _digits(4)
+    net = build_emstdp_network([64, 20, 10], 4, params=code_params(T=60), seed=0,
+                               record_counts="all")
+    W0 = net.weights()
+    run_emstdp_block(net, None, x, y, np.zeros(4))
+    for a, b in zip(W0, net.weights()):
+        np.testing.assert_array_equal(a, b)
+    assert net.output.n_err_pos[:].sum() + net.output.n_err_neg[:].sum() == 0
+
+
+@pytest.mark.parametrize("feedback", ["fa", "dfa"])
+def test_fixed_feedback_kinds_reach_hidden_error_neurons(runtime, feedback):
+    x, y = _digits(3)
+    net = build_emstdp_network([64, 20, 15, 10], 3, params=code_params(T=80), seed=2,
+                               feedback=feedback, record_counts="all")
+    assert len(net.feedback_syn) == 2
+    sources = {s.source.name for s in net.feedback_syn}
+    assert sources == ({net.output.name} if feedback == "dfa"
+                       else {net.layers[1].name, net.output.name})
+    run_emstdp_block(net, None, x, y, np.ones(3))
+    for layer in net.layers[:2]:
+        assert layer.n_err_pos[:].sum() + layer.n_err_neg[:].sum() > 0
+    # DFA has no derivative gate (code: dr only without DFA)
+    assert float(net.layers[0].gated[:]) == (0.0 if feedback == "dfa" else 1.0)
+
+
+def test_thresholds_follow_init_rule():
+    """θ_l = n σ β (§4) with the code's divisors; 784-100-10 gives the code's 6.062 / 0.866
+    and the symmetric / FA error thresholds 0.2165 / 0.685."""
+    p = code_params()
+    th = thresholds([784, 100, 10], p)
+    assert th == pytest.approx([6.0622, 0.8660], rel=1e-4)
+    assert error_thresholds([784, 100, 10], p, "symmetric") == pytest.approx([0.2165], rel=1e-3)
+    assert error_thresholds([784, 100, 10], p, "fa") == pytest.approx([0.6847], rel=1e-3)
+    with pytest.raises(ValueError):
+        EMSTDPParams(T=101)
+
+
+def test_stdp_correlation_section_4_1(runtime):
+    """§4.1: EMSTDP's simulated Δw vs the phase-signed two-factor pair rule (10 ms window):
+    strongly positive (r ≈ 0.96 with 300 trials); the simulated Δw equals (ĥ − h) h_pre of the
+    emitted trains exactly; classic antisymmetric pair STDP correlates only weakly (≈ 0.27)."""
+    res = stdp_correlation_experiment(300, 200, seed=3)
+    print(f"r(EMSTDP, phase-signed pair rule) = {res['r_phase_pair_stdp']:.3f}; "
+          f"r(EMSTDP, classic pair STDP) = {res['r_pair_stdp']:.3f}")
+    assert res["trains_reproduced"]
+    np.testing.assert_array_equal(res["dw_emstdp"], res["dw_emstdp_from_counts"])
+    assert res["r_phase_pair_stdp"] > 0.9
+    assert 0.0 < res["r_pair_stdp"] < res["r_phase_pair_stdp"]
+
+
+def test_emstdp_window_is_a_phase_step(runtime):
+    w = emstdp_window_experiment(T=100, t_pre=30, dts=np.arange(-20, 41, 5))
+    expected = np.where(30 + w["dt"] >= 50, 1.0, -1.0)
+    np.testing.assert_array_equal(w["dw_emstdp"], expected)
+
+
+def test_analysis_rules_on_hand_made_trains():
+    pre = np.zeros((1, 20), int)
+    post = np.zeros((1, 20), int)
+    pre[0, 3] = 1
+    post[0, [5, 15]] = 1     # one after (Δt = 2), one far after (Δt = 12 > 10)
+    assert pair_stdp_dw(pre, post, window=10)[0] == 1
+    assert emstdp_dw(pre, post, 10)[0] == 0      # one spike per phase
+    assert phase_pair_stdp_dw(pre, post, 10, window=10)[0] == -1
+    post[0, 1] = 1            # one before (Δt = −2)
+    assert pair_stdp_dw(pre, post, window=10)[0] == 0
+    c = np.array([[1, 2, 3.0], [0, 1, 0]])
+    out = count_activation_correlation(c, 2 * c)
+    assert out["r_all"] == pytest.approx(1.0) and out["slope"] == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_training_on_digits_beats_chance(runtime):
+    """A few hundred 8x8 digits (runtime, numpy): test accuracy well above chance."""
+    x, y = _digits(600)
+    net = build_emstdp_network([64, 40, 10], 50, params=code_params(T=60, eta=1e-3), seed=0)
+    log, state = train_emstdp(net, x[:500], y[:500], x[500:], y[500:], epochs=2,
+                              rng=np.random.default_rng(0), progress=lambda s: None)
+    assert log.test_accuracy[-1] > 0.5
+    assert evaluate_emstdp(net, state, x[500:], y[500:]) > 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.standalone
+def test_standalone_blocks_match_counts_formula(cpp_standalone, tmp_path):
+    """cpp_standalone: one build, two blocks re-run with run_args; eq. 12 holds per block and
+    a checkpointed resume continues from the same state."""
+    x, y = _digits(8)
+    params = code_params(T=60, update="sgd", eta=1e-3, w_max=None)
+    net = build_emstdp_network([64, 20, 10], 4, params=params, seed=0, record_counts="all")
+    state = net.initial_state(0)
+    learn = np.array([0, 0, 0, 1.0])
+    res = run_emstdp_block(net, state, x[:4], y[:4], learn)
+    W1 = net.weights()
+    (h1, h2) = res.layers[1][0][-1], res.layers[1][1][-1]
+    hid_h1 = res.layers[0][0][-1]
+    W0_out = state["forward1.w"].reshape(20, 10).T
+    np.testing.assert_allclose(W1[1] - W0_out, params.eta * np.outer(h2 - h1, hid_h1), atol=1e-12)
+    res2 = run_emstdp_block(net, net.get_state(), x[4:], y[4:], np.ones(4))
+    assert res2.h1.shape == (4, 10)
