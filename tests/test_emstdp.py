@@ -232,3 +232,40 @@ def test_standalone_blocks_match_counts_formula(cpp_standalone, tmp_path):
     np.testing.assert_allclose(W1[1] - W0_out, params.eta * np.outer(h2 - h1, hid_h1), atol=1e-12)
     res2 = run_emstdp_block(net, net.get_state(), x[4:], y[4:], np.ones(4))
     assert res2.h1.shape == (4, 10)
+
+
+def test_hidden_counts_track_equivalent_ann(runtime):
+    """Figs. 2b/3b: phase-1 hidden rates ≈ clip(W r / θ, 0, 1) of the equivalent ANN with the
+    same weights (r > 0.95), and hidden error spikes follow [h > 0] ⊙ Wᵀ e_out (r > 0.7)."""
+    from spiketeach.analysis.stdp import count_activation_correlation
+    from spiketeach.models.emstdp_ann import backward_errors, forward_rates
+    x, y = _digits(10)
+    params = EMSTDPParams(T=200, loss="code")
+    net = build_emstdp_network([64, 40, 10], 10, params=params, seed=4, record_counts="all")
+    state = net.get_state()
+    for k in range(2):
+        state[f"forward{k}.eta"] = np.zeros(1)
+    run_emstdp_block(net, state, x, y, np.ones(10))
+    W = net.weights()
+    np.testing.assert_array_equal(W[0], net.initial_state(4)["forward0.w"].reshape(64, 40).T)
+    theta = [float(g.theta[:]) for g in net.layers]
+    rec = [recorded_counts(m, 10, params.window, ("h1", "h2", "n_err_pos", "n_err_neg"))
+           for m in net.window_counts]
+    rates = forward_rates(W, theta, x)
+    fwd = count_activation_correlation(rec[0][0] / params.T_half, rates[1])
+    assert fwd["r_all"] > 0.95
+    e_out = rec[1][2] - rec[1][3]
+    delta = backward_errors(W, [x, rec[0][0], rec[1][0]], e_out)[0]
+    bwd = count_activation_correlation(rec[0][2] - rec[0][3], delta)
+    assert bwd["r_all"] > 0.7
+
+
+def test_rate_mlp_learns_digits():
+    from spiketeach.models.emstdp_ann import accuracy, init_rate_mlp, train_rate_mlp
+    x, y = _digits(1200)
+    for fb in ("symmetric", "dfa"):
+        net = init_rate_mlp([64, 40, 10], fb, seed=0, eta=0.3)
+        before = accuracy(net, x[1000:], y[1000:])
+        for _ in range(3):
+            train_rate_mlp(net, x[:1000], y[:1000])
+        assert accuracy(net, x[1000:], y[1000:]) > max(0.6, before + 0.3)

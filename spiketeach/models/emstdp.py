@@ -95,7 +95,9 @@ class EMSTDPParams:
         update : "sgd" — w += η (ĥ − h) h_pre (eq. 12); "rmsprop" — the code's
         D = (ĥ − h) h_pre / (T/2), v ← 0.9 v + 0.1 D², w += η D / √(v + 1e−8) (one sample per
         update here; the code averages batches of 10).
-        eta : learning rate.
+        eta : learning rate. 1e−5 per sample: the code's η = 1e−4 acts once per batch of 10
+        (EMSTDP_main.py); with one update per sample, 1e−4 drifts the weights 10× faster per
+        sample and training degrades after ≈ 2000 MNIST samples (measured, T = 200).
         w_max : weights clipped to [−w_max, w_max] after every update (code: 1; None: no clip).
     """
 
@@ -114,7 +116,7 @@ class EMSTDPParams:
     error_ratio: float | None = None
     derivative_gate: bool = True
     update: str = "rmsprop"
-    eta: float = 1e-4
+    eta: float = 1e-5
     w_max: float | None = 1.0
     bias: float = 0.0
 
@@ -625,8 +627,8 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     recorded = {"output": [layers[-1]], "all": layers, "none": []}[record_counts]
     monitors = []
     for g in recorded:
-        mon = EventMonitor(g, "wend", variables=["h1", "h2"], when="end", order=-1,
-                           name=f"{g.name}_counts")
+        mon = EventMonitor(g, "wend", variables=["h1", "h2", "n_err_pos", "n_err_neg"],
+                           when="end", order=-1, name=f"{g.name}_counts")
         monitors.append(mon)
     spike_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in [inp, *layers]]
                   if record_spikes else [])
@@ -637,15 +639,17 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
                          window_counts=monitors, spike_monitors=spike_mons, seed=seed)
 
 
-def recorded_counts(monitor: EventMonitor, n_presentations: int, window) -> tuple[np.ndarray, np.ndarray]:
-    """(h1, h2) of every cell at every window end from a ``*_counts`` monitor, each of shape
-    (presentations, cells)."""
+def recorded_counts(monitor: EventMonitor, n_presentations: int, window,
+                    variables=("h1", "h2")) -> tuple[np.ndarray, ...]:
+    """Per-window values of ``variables`` (default the spike counts h1, h2; also "n_err_pos",
+    "n_err_neg") from a ``*_counts`` monitor, each of shape (presentations, cells)."""
     n = len(monitor.source)
-    k = np.floor(np.asarray(monitor.t[:]) / float(window)).astype(int)
+    k = np.floor(np.asarray(monitor.t[:]) / float(window) + 1e-9).astype(int)
     i = np.asarray(monitor.i[:], dtype=int)
-    h1 = np.zeros((n_presentations, n))
-    h2 = np.zeros((n_presentations, n))
     keep = k < n_presentations
-    h1[k[keep], i[keep]] = np.asarray(monitor.h1[:])[keep]
-    h2[k[keep], i[keep]] = np.asarray(monitor.h2[:])[keep]
-    return h1, h2
+    out = []
+    for var in variables:
+        arr = np.zeros((n_presentations, n))
+        arr[k[keep], i[keep]] = np.asarray(getattr(monitor, var)[:])[keep]
+        out.append(arr)
+    return tuple(out)

@@ -1,0 +1,137 @@
+"""EMSTDP training speed on cpp_standalone, 1 thread (issue 7 benchmark).
+
+Measures training samples per second (real MNIST images, learning on, one compiled binary
+re-run with ``run_args`` per block; the first block, which generates and compiles the code, is
+left out) for
+
+* ``784-500-10 T=200`` — the paper's MNIST network and window (paper parameters), and
+* ``784-100-10 T=100`` — the authors' reference configuration (``--reference-config``; the
+  code's choices: shared-random input, no target train, ε = 3, RMSprop), which their numpy code
+  trains at ≈ 281 samples/s on one thread of this machine (../shared/papers/shrestha2019.md).
+
+For the reference configuration it also trains ``--passes`` passes over the first 10 000
+training images in fixed order (as the authors' driver) and records the test accuracy after each
+pass (``accuracy_after_passes``), beside the numpy code's 80.75 % (1 pass), 84.75 % (2),
+89.38 % (10), 90.60 % (23).
+
+Writes ``benchmarks/results/emstdp_speed.json`` (merged with earlier runs of other
+configurations) with ``samples_per_s`` keyed by configuration.
+
+Usage::
+
+    SPIKETEACH_DATA=/work/shared/data python benchmarks/emstdp_speed.py [--reference-config]
+        [--passes 1] [--n-measure 2000] [--block 500] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import spiketeach
+from spiketeach.devices import select_device
+from spiketeach.models.emstdp import build_emstdp_network, code_params, paper_params
+from spiketeach.protocols.emstdp import (load_probabilities, run_emstdp_block,
+                                         train_emstdp)
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "results" / "emstdp_speed.json"
+REFERENCE = "784-100-10 T=100"
+PAPER_NET = "784-500-10 T=200"
+NUMPY_REFERENCE = {"samples_per_s": {REFERENCE: 281.0},
+                   "accuracy_after_passes": {"1": 80.75, "2": 84.75, "10": 89.38, "23": 90.60}}
+
+
+def measure(sizes, params, data, *, n_measure: int, block: int, build_dir, seed: int = 0):
+    """Samples/s of training blocks after the first (compiling) one; returns (rate, net, state)."""
+    xtr, ytr = data[0], data[1]
+    select_device("cpp_standalone", build_dir=build_dir, threads=1)
+    net = build_emstdp_network(sizes, block, params=params, seed=seed)
+    t0 = time.perf_counter()
+    run_emstdp_block(net, None, xtr[:block], ytr[:block], np.ones(block))
+    first = time.perf_counter() - t0
+    state = net.get_state()
+    n_blocks = max(1, n_measure // block)
+    t0 = time.perf_counter()
+    for b in range(1, n_blocks + 1):
+        idx = np.arange(b * block, (b + 1) * block) % len(ytr)
+        run_emstdp_block(net, state, xtr[idx], ytr[idx], np.ones(block))
+        state = net.get_state()
+    wall = time.perf_counter() - t0
+    return n_blocks * block / wall, first, net
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reference-config", action="store_true",
+                        help="only the authors' 784-100-10, T=100 configuration")
+    parser.add_argument("--passes", type=int, default=1,
+                        help="training passes of 10 000 images for accuracy_after_passes (0: none)")
+    parser.add_argument("--n-measure", type=int, default=2000, help="samples timed per config")
+    parser.add_argument("--block", type=int, default=500, help="samples per run()")
+    parser.add_argument("--quick", action="store_true", help="few samples, no accuracy run")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n_measure, args.block, args.passes = 200, 100, 0
+    out = Path(args.out)
+    old = json.loads(out.read_text()) if out.exists() else {}
+    data = load_probabilities("mnist", args.data_dir)
+    configs = {REFERENCE: ([784, 100, 10], code_params())}
+    if not args.reference_config:
+        configs = {PAPER_NET: ([784, 500, 10], paper_params()), **configs}
+    start = time.perf_counter()
+    rates = dict(old.get("samples_per_s", {})) if not args.quick else {}
+    compile_s = dict(old.get("ours", {}).get("first_block_s", {})) if not args.quick else {}
+    acc = old.get("accuracy_after_passes") if not args.quick else None
+    for key, (sizes, params) in configs.items():
+        build = Path(tempfile.mkdtemp(prefix="emstdp-bench-"))
+        rate, first, net = measure(sizes, params, data, n_measure=args.n_measure,
+                                   block=args.block, build_dir=build, seed=args.seed)
+        rates[key], compile_s[key] = rate, first
+        print(f"{key}: {rate:.1f} training samples/s (first block incl. build {first:.0f} s)",
+              flush=True)
+        if key == REFERENCE and args.passes > 0:
+            xtr, ytr, xte, yte = data
+            log, state = train_emstdp(net, xtr[:10000], ytr[:10000], xte, yte,
+                                      epochs=args.passes, n_train=10000, shuffle=False,
+                                      rng=np.random.default_rng(args.seed),
+                                      initial_state=net.initial_state(args.seed),
+                                      progress=lambda s: print(s, flush=True))
+            acc = {"passes_of_10000": args.passes,
+                   "test_accuracy": {str(p + 1): 100 * a
+                                     for p, a in enumerate(log.test_accuracy[1:])},
+                   "test_samples": len(yte), "wall_s": log.wall_s[-1]}
+    result = {
+        "samples_per_s": rates,
+        "accuracy_after_passes": acc,
+        "paper": {"samples_per_s": NUMPY_REFERENCE["samples_per_s"],
+                  "note": "the authors' numpy code (EMSTDP_algo.py), 1 thread, this machine"},
+        "ours": {"samples_per_s": rates, "first_block_s": compile_s,
+                 "speedup_vs_numpy_reference": (rates.get(REFERENCE, 0.0) /
+                                                NUMPY_REFERENCE["samples_per_s"][REFERENCE])},
+        "reference_accuracy_after_passes": NUMPY_REFERENCE["accuracy_after_passes"],
+        "protocol": {"device": "cpp_standalone", "threads": 1, "block": args.block,
+                     "n_measure": args.n_measure, "first block excluded (code generation and "
+                     "compilation)": True, "machine": platform.processor() or platform.machine(),
+                     "load_note": "2-core machine shared with other jobs: rates are lower bounds"},
+        "seed": args.seed, "device": "cpp_standalone", "wall_s": time.perf_counter() - start,
+        "version": spiketeach.__version__, "quick": args.quick,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(json.dumps(result["samples_per_s"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
