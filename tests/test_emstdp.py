@@ -269,3 +269,24 @@ def test_rate_mlp_learns_digits():
         for _ in range(3):
             train_rate_mlp(net, x[:1000], y[:1000])
         assert accuracy(net, x[1000:], y[1000:]) > max(0.6, before + 0.3)
+
+
+def test_training_checkpoints_and_resumes(runtime, tmp_path):
+    """train_emstdp writes a checkpoint per block; resuming with more epochs continues from it
+    (same learning curve prefix, weights start from the checkpoint, not from scratch)."""
+    x, y = _digits(60)
+    params = code_params(T=40, eta=1e-3)
+    net = build_emstdp_network([64, 20, 10], 20, params=params, seed=0)
+    ckpt = tmp_path / "run.npz"
+    log1, state1 = train_emstdp(net, x[:40], y[:40], x[40:], y[40:], epochs=1,
+                                rng=np.random.default_rng(0), checkpoint=ckpt,
+                                progress=lambda s: None)
+    assert ckpt.exists() and log1.samples == [0, 40]
+    assert not np.array_equal(state1["forward0.w"], net.initial_state(0)["forward0.w"])
+    lines = []
+    log2, state2 = train_emstdp(net, x[:40], y[:40], x[40:], y[40:], epochs=2,
+                                rng=np.random.default_rng(0), checkpoint=ckpt, resume=True,
+                                progress=lines.append)
+    assert lines[0].startswith("resumed from")
+    assert log2.samples == [0, 40, 80]
+    assert log2.test_accuracy[:2] == log1.test_accuracy
