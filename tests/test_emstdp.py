@@ -290,3 +290,17 @@ def test_training_checkpoints_and_resumes(runtime, tmp_path):
     assert lines[0].startswith("resumed from")
     assert log2.samples == [0, 40, 80]
     assert log2.test_accuracy[:2] == log1.test_accuracy
+
+
+@pytest.mark.parametrize("feedback", ["symmetric", "dfa"])
+def test_built_state_and_initial_state(runtime, feedback):
+    """built_state (readable before any run, also on standalone) equals the network's state;
+    initial_state(seed) gives the same weights as a network built with that seed."""
+    net = build_emstdp_network([64, 20, 15, 10], 3, feedback=feedback, seed=5)
+    now = net.get_state()
+    assert set(now) == set(net.built_state)
+    for key in now:
+        np.testing.assert_allclose(now[key], net.built_state[key], err_msg=key)
+    other = build_emstdp_network([64, 20, 15, 10], 3, feedback=feedback, seed=6, name="other")
+    for key, val in net.initial_state(6).items():
+        np.testing.assert_allclose(val, other.built_state[key], err_msg=key)

@@ -498,6 +498,9 @@ class EMSTDPNetwork:
     window_counts: list[EventMonitor]  # (h1, h2) of each recorded layer at every window end
     spike_monitors: list[SpikeMonitor] = field(default_factory=list)
     seed: int = 0
+    #: the values of :meth:`state_views` the network was built with (readable before any run,
+    #: also on standalone devices)
+    built_state: dict = field(default_factory=dict, repr=False)
     _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
@@ -537,7 +540,7 @@ class EMSTDPNetwork:
     def initial_state(self, seed: int) -> dict[str, np.ndarray]:
         """The t = 0 state for another ``seed`` (same build, new initialisation)."""
         W, B = initial_values(self.layer_sizes, self.params, self.feedback, seed)
-        state = self.get_state()
+        state = {k: v.copy() for k, v in self.built_state.items()}
         for k, w in enumerate(W):
             state[f"forward{k}.w"] = w.T.ravel()
             state[f"forward{k}.v"] = np.ones(w.size)
@@ -633,10 +636,21 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     spike_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in [inp, *layers]]
                   if record_spikes else [])
     net = Network(inp, *layers, *forward, *fb, *monitors, *spike_mons)
+    built = {}
+    for m, w in enumerate(W0):
+        built[f"forward{m}.w"] = w.T.ravel().copy()
+        built[f"forward{m}.v"] = np.ones(w.size)
+        built[f"forward{m}.eta"] = np.array([params.eta])
+    for m, layer in enumerate(layers):
+        built[f"layer{m}.theta"] = np.array([theta[m]])
+        built[f"layer{m}.theta_e"] = np.array([params.loss_threshold if m == L else theta_e[m]])
+    for m, b in enumerate(B0 if feedback != "symmetric" else []):
+        built[f"feedback{m}.B"] = b.T.ravel().copy()
     return EMSTDPNetwork(net=net, params=params, layer_sizes=sizes, feedback=feedback,
                          n_presentations=n_pres, input=inp, layers=layers, forward=forward,
                          feedback_syn=fb, stimulus=stimulus, label=label, learn_gate=learn_gate,
-                         window_counts=monitors, spike_monitors=spike_mons, seed=seed)
+                         window_counts=monitors, spike_monitors=spike_mons, seed=seed,
+                         built_state=built)
 
 
 def recorded_counts(monitor: EventMonitor, n_presentations: int, window,
