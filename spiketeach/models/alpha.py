@@ -1,0 +1,77 @@
+"""Alpha synapses (Hunsberger & Eliasmith 2017: every connection has an alpha synapse, 3 ms).
+
+Kernel h(t) = t / tau_s^2 exp(-t / tau_s): unit area, peak at t = tau_s, mean delay 2 tau_s. These
+are the "synaptic delays" of the poster; there are no other delays.
+
+How it is simulated (exact and cheap)
+-------------------------------------
+h is the impulse response of two first-order low-passes in series, 1 / (1 + s tau_s)^2, so a
+target needs only two linear ODEs for the SUM of all its inputs, however many synapses it has::
+
+    dxs/dt = -xs / tau_s            (first stage; a spike of weight w adds w * area / tau_s)
+    ds/dt  = (xs - s) / tau_s       (second stage: s is the alpha-filtered input)
+
+A spike of weight w then gives s(t) = w * area * h(t). Brian2 integrates the pair exactly
+(``method="exact"``: a constant 2x2 matrix exponential per step), and the synapses do work only
+when a spike arrives (``on_pre``), never per step. Filtering per target instead of per synapse is
+exact because the filter is linear and the same for every synapse of the target.
+
+For a continuous (rate-coded or TimedArray) input u the same pair is driven as
+``dxs/dt = (u - xs)/tau_s``: :data:`ALPHA_CONTINUOUS`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from brian2 import NeuronGroup, Synapses
+
+from .synapses import dense_indices
+
+__all__ = ["ALPHA_TARGET", "ALPHA_CONTINUOUS", "ALPHA_ON_PRE", "alpha_kernel", "alpha_projection"]
+
+#: State of an alpha-filtered input ``s`` of a target group (two linear ODEs per target).
+ALPHA_TARGET = """
+dxs/dt = -xs / tau_s : 1            # first low-pass stage (jumps by w * area / tau_s per spike)
+ds/dt = (xs - s) / tau_s : 1        # alpha-filtered input: sum_k w_k area h(t - t_k)
+"""
+
+#: The same filter driven by a continuous signal ``{u}`` (e.g. a TimedArray target).
+ALPHA_CONTINUOUS = """
+dx{name}/dt = ({u} - x{name}) / tau_s : 1
+d{name}/dt = (x{name} - {name}) / tau_s : 1
+"""
+
+#: Event-driven synaptic code: each pre-synaptic spike kicks the target's first stage.
+ALPHA_ON_PRE = "xs_post += w * area / tau_s"
+
+
+def alpha_kernel(t, tau_s=0.003):
+    """h(t) = t / tau_s^2 exp(-t / tau_s) for t >= 0 (unit area, peak at tau_s)."""
+    t = np.asarray(t, dtype=float)
+    return np.where(t >= 0, t / tau_s ** 2 * np.exp(-np.maximum(t, 0) / tau_s), 0.0)
+
+
+def alpha_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, *,
+                     extra_model: str = "", namespace: dict | None = None,
+                     name: str | None = None, mask: np.ndarray | None = None) -> Synapses:
+    """Synapses ``pre -> post`` with weights ``W`` (len(post) × len(pre)) through alpha synapses.
+
+    ``post`` must contain :data:`ALPHA_TARGET`. ``mask`` (same shape as W) keeps only the
+    synapses where it is True (e.g. the non-zero entries of sparse decoders).
+    """
+    W = np.asarray(W, dtype=float)
+    if W.shape != (len(post), len(pre)):
+        raise ValueError(f"weight matrix for {pre.name} -> {post.name} has shape {W.shape}; "
+                         f"expected {(len(post), len(pre))}")
+    if not np.all(np.isfinite(W)):
+        raise ValueError(f"weight matrix for {pre.name} -> {post.name} contains NaN or inf")
+    syn = Synapses(pre, post, "w : 1\n" + extra_model, on_pre=ALPHA_ON_PRE, clock=post.clock,
+                   namespace=namespace, name=name or "alpha*")
+    i, j = dense_indices(len(pre), len(post))
+    vals = W.T.ravel()
+    if mask is not None:
+        keep = np.asarray(mask, dtype=bool).T.ravel()
+        i, j, vals = i[keep], j[keep], vals[keep]
+    syn.connect(i=i, j=j)
+    syn.w = vals
+    return syn

@@ -1,0 +1,160 @@
+"""Population-coded (NEF) values, e.g. the output error of Hunsberger & Eliasmith (2017).
+
+A D-dimensional value v is represented by N LIF neurons with unit encoders e_n, gains g_n and
+biases b_n (input current J_n = g_n e_n·v + b_n, so both signs of every dimension are carried by
+positive spike trains) and read out by least-squares decoders d_n::
+
+    v_hat(t) = sum_n d_n (alpha * spikes_n)(t)
+
+Encoders are on/off pairs along the axes (±e_d, the original code's choice) or random unit vectors.
+Gains and biases come from intercepts and max rates (Nengo's LIF.gain_bias). Decoders minimise
+||A D - X||² + P (reg max A)² ||D||² over evaluation points X (Nengo's LstsqL2, reg = 0.1),
+with A the closed-form activities (amplitude × rate). With on/off encoders every neuron sees one
+dimension only, so the population is D independent 1-D populations and each dimension is solved
+over x_d ~ U(-1, 1) (as Nengo's EnsembleArray; sampling the 10-D ball instead would fit only
+|x_d| ≲ 0.3). Random encoders are solved over points uniform in the unit ball.
+
+In Brian2 the decoded value lives in a small "value node" group (D units with
+:data:`~spiketeach.models.alpha.ALPHA_TARGET`: the decoders are the weights of event-driven alpha
+synapses into it), and each population reads its input value through summed synapses
+``s_in_post = enc * value_pre`` (N synapses for on/off encoders, N·D for random ones).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from brian2 import Clock, NeuronGroup, Synapses
+
+from .alpha import ALPHA_TARGET, alpha_projection
+from .lif import HunsbergerParams, gain_bias, lif_group, lif_namespace, lif_rate
+
+__all__ = ["PopulationCode", "make_population_code", "population_group", "value_node",
+           "encode_from", "decode_into"]
+
+
+@dataclass
+class PopulationCode:
+    """Encoders (N × D), gains, biases and decoders (N × D) of one population."""
+
+    encoders: np.ndarray
+    gains: np.ndarray
+    biases: np.ndarray
+    decoders: np.ndarray
+    amplitude: float
+    tau_rc: float
+    tau_ref: float
+
+    @property
+    def n(self) -> int:
+        return self.encoders.shape[0]
+
+    @property
+    def dims(self) -> int:
+        return self.encoders.shape[1]
+
+    def currents(self, values: np.ndarray) -> np.ndarray:
+        """Input currents J (points × N) for represented values (points × D)."""
+        return np.atleast_2d(values) @ self.encoders.T * self.gains + self.biases
+
+    def activities(self, values: np.ndarray) -> np.ndarray:
+        """Closed-form activities amplitude × rate (points × N)."""
+        return self.amplitude * lif_rate(self.currents(values), self.tau_rc, self.tau_ref)
+
+    def decode(self, values: np.ndarray) -> np.ndarray:
+        """The rate-model estimate of ``values`` (points × D)."""
+        return self.activities(values) @ self.decoders
+
+
+def _encoders(kind: str, dims: int, n_per_dim: int, rng: np.random.Generator) -> np.ndarray:
+    n = dims * n_per_dim
+    if kind == "onoff":
+        enc = np.zeros((n, dims))
+        for d in range(dims):
+            block = slice(d * n_per_dim, (d + 1) * n_per_dim)
+            enc[block, d] = np.where(np.arange(n_per_dim) < n_per_dim // 2, 1.0, -1.0)
+        return enc
+    if kind == "random":
+        enc = rng.standard_normal((n, dims))
+        return enc / np.linalg.norm(enc, axis=1, keepdims=True)
+    raise ValueError(f"unknown encoders {kind!r}; choose 'onoff' or 'random'")
+
+
+def _lstsq(A: np.ndarray, X: np.ndarray, reg: float) -> np.ndarray:
+    sigma = reg * A.max()
+    G = A.T @ A + A.shape[0] * sigma ** 2 * np.eye(A.shape[1])
+    return np.linalg.solve(G, A.T @ X)
+
+
+def make_population_code(dims: int, params: HunsbergerParams, intercepts: tuple,
+                         rng: np.random.Generator, *, encoders: str | None = None,
+                         n_eval: int = 1000) -> PopulationCode:
+    """Encoders, gains, biases and least-squares decoders of a ``dims``-D population."""
+    kind = encoders or params.encoders
+    tau_rc, tau_ref = float(params.tau_rc), float(params.tau_ref)
+    enc = _encoders(kind, dims, params.n_per_dim, rng)
+    n = enc.shape[0]
+    max_rates = rng.uniform(*params.max_rates, size=n)
+    icpt = rng.uniform(*intercepts, size=n)
+    gains, biases = gain_bias(max_rates, icpt, tau_rc, tau_ref)
+    code = PopulationCode(enc, gains, biases, np.zeros((n, dims)), params.amplitude, tau_rc, tau_ref)
+    if kind == "onoff":
+        x = np.linspace(-1, 1, n_eval)
+        for d in range(dims):
+            idx = np.flatnonzero(enc[:, d] != 0)
+            A = params.amplitude * lif_rate(np.outer(x, enc[idx, d]) * gains[idx] + biases[idx],
+                                            tau_rc, tau_ref)
+            code.decoders[idx, d] = _lstsq(A, x[:, None], params.decoder_reg)[:, 0]
+    else:
+        pts = rng.standard_normal((n_eval, dims))
+        pts /= np.linalg.norm(pts, axis=1, keepdims=True)
+        pts *= rng.uniform(0, 1, size=(n_eval, 1)) ** (1.0 / dims)
+        code.decoders = _lstsq(code.activities(pts), pts, params.decoder_reg)
+    return code
+
+
+def population_group(code: PopulationCode, params: HunsbergerParams, clock: Clock, *,
+                     gated: bool = False, namespace: dict | None = None,
+                     name: str | None = None) -> NeuronGroup:
+    """LIF neurons of a population; input ``s_in`` is summed from :func:`encode_from`.
+
+    ``gated``: subtract ``inhibition`` from every neuron's current while ``learning_gate(t)`` is 0
+    (the original switches learning off by silencing the error population with -20).
+    """
+    if gated:
+        extra = ("s = s_in - inhibition * (1 - learning_gate(t)) / gain : 1\n"
+                 "s_in : 1\n")
+    else:
+        extra = "s = s_in : 1\ns_in : 1\n"
+    ns = {"inhibition": params.inhibition} | (namespace or {})
+    group = lif_group(code.n, params, clock, extra_equations=extra, namespace=ns, name=name)
+    group.gain = code.gains
+    group.bias = code.biases
+    return group
+
+
+def value_node(dims: int, params: HunsbergerParams, clock: Clock, *, extra_equations: str = "",
+               namespace: dict | None = None, name: str | None = None) -> NeuronGroup:
+    """``dims`` units holding an alpha-filtered decoded value ``s``."""
+    return NeuronGroup(dims, ALPHA_TARGET + extra_equations, method="exact",
+                       namespace=lif_namespace(params) | (namespace or {}), clock=clock,
+                       name=name or "node*")
+
+
+def decode_into(population: NeuronGroup, code: PopulationCode, node: NeuronGroup,
+                name: str | None = None) -> Synapses:
+    """Event-driven alpha synapses with the decoders as weights: node.s = decoded value."""
+    return alpha_projection(population, node, code.decoders.T, mask=code.decoders.T != 0,
+                            namespace=dict(node.namespace), name=name)
+
+
+def encode_from(node: NeuronGroup, variable: str, population: NeuronGroup, code: PopulationCode,
+                name: str | None = None) -> Synapses:
+    """Summed synapses ``s_in = encoders · node.<variable>`` (only non-zero encoder entries)."""
+    syn = Synapses(node, population, f"enc : 1 (constant)\ns_in_post = enc * {variable}_pre : 1 (summed)",
+                   clock=population.clock, namespace=dict(node.namespace), name=name or "encode*")
+    j, i = np.nonzero(code.encoders)  # j: neuron, i: dimension
+    syn.connect(i=i, j=j)
+    syn.enc = code.encoders[j, i]
+    return syn
