@@ -58,8 +58,12 @@ def activation(v: np.ndarray, params: SamadiParams) -> np.ndarray:
 
 
 def slope(v: np.ndarray, params: SamadiParams) -> np.ndarray:
-    """sech²(c2 v): dE/dv for v > 0 without its constant factor c1 c2 (absorbed into η)."""
-    return 1.0 / np.cosh(params.c2 * v) ** 2
+    """sech²(c2 v): dE/dv for v > 0 without its constant factor c1 c2 (absorbed into η).
+
+    Computed as 1 − tanh²(c2 v) (one transcendental instead of cosh, a power and a division).
+    """
+    th = np.tanh(params.c2 * v)
+    return 1.0 - th * th
 
 
 @dataclass
@@ -235,12 +239,13 @@ def loss_gradients(net: RateNetwork, x: np.ndarray, target: np.ndarray,
 
 
 def apply_updates(net: RateNetwork, grads: dict[int, tuple[np.ndarray, np.ndarray]]) -> None:
-    """Momentum step of eqs. 2.12–2.13 for every learning layer (in place)."""
+    """Momentum step of eqs. 2.12–2.13 for every learning layer (in place; ``grads`` is consumed)."""
     mu = net.params.mu
     eta = net.eta
     for k, (gw, gb) in grads.items():
         net.dW[k] *= mu
-        net.dW[k] -= eta[k] * gw
+        gw *= eta[k]                  # in place: the summed update is not needed afterwards
+        net.dW[k] -= gw
         net.db[k] *= mu
         net.db[k] -= eta[k] * gb
         net.weights[k] += net.dW[k]

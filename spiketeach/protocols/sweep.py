@@ -577,8 +577,9 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
     results_path = out_dir / "results.jsonl"
     config_path = out_dir / "config.json"
     if config_path.exists():
-        old = json.loads(config_path.read_text())
-        if old != cfg.as_dict():
+        # chunk only groups trials into tasks; every other field changes the results
+        old = {k: v for k, v in json.loads(config_path.read_text()).items() if k != "chunk"}
+        if old != {k: v for k, v in cfg.as_dict().items() if k != "chunk"}:
             raise ValueError(f"{out_dir} holds a sweep with another configuration: {old}")
     else:
         config_path.write_text(json.dumps(cfg.as_dict(), indent=2))

@@ -1,0 +1,260 @@
+"""Samadi, Lillicrap & Tweed (2017), Fig. 3: depth of learning in non-spiking networks.
+
+Samadi A, Lillicrap TP, Tweed DB (2017). Deep learning with dynamic spiking neurons and fixed
+feedback weights. Neural Computation 29(3):578–602, §3.1.
+
+10-layer learners (2-10×8-2, activation max(0, c1 tanh(c2 v))) mimic 10-layer tanh teachers
+(:mod:`spiketeach.protocols.teacher_student`). Depth-k learning: only the last k weight layers
+learn. Four panels — backprop (eqs. 2.4–2.5), feedback alignment (2.6), broadcast alignment
+(2.7–2.9), derivative-free — show the test error over training for depths 1…9 (mean over trials,
+band = 2 standard errors); a fifth panel shows the angle between each algorithm's hidden-layer
+update and the true gradient (:mod:`spiketeach.analysis.alignment`) over learning, at depth 9.
+
+Protocol choices where the paper is silent (recorded in the JSON's ``protocol``):
+
+* trials = seeds; seed s fixes the teacher, the Appendix-B initial weights and the data, shared by
+  all algorithms and depths (paired comparisons);
+* online learning, one example per update, momentum 0.9; 10 000 training examples per trial (the
+  paper's Fig. 3 axis is not recoverable from the text; 10 000 is where every algorithm's mean
+  curve has flattened in a 20-teacher pilot), test error on 500 held-out examples every 500;
+* y* = 0.8 for the teacher's class and 0 for the other (reachable below c1 = 0.82);
+* η = eta_scale / fan-in with eta_scale per algorithm, the best of {1, 0.3, 0.1, 0.03} for the
+  depth-9 learner in a pilot on 20 separate teachers: at the paper's η = 1/fan-in backprop (and
+  FA) collapse onto the class-average output (both outputs ≈ 0.4, error ≈ 50 %) while BA learns
+  best; see ``ETA_SCALE`` and ``protocol.eta_pilot``.
+
+Writes ``samadi2017_fig3.png`` and ``.json``; the trials stream to ``output/samadi2017_fig3_sweep``
+(``results.jsonl``), so an interrupted run resumes. Usage:
+``python figures/samadi2017_fig3.py [--quick] [--seed N] [--workers N] [--scheduler ADDR] [--out DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
+import numpy as np  # noqa: E402
+
+import spiketeach  # noqa: E402
+from spiketeach.analysis.alignment import rate_alignment  # noqa: E402
+from spiketeach.devices import DEVICES  # noqa: E402
+from spiketeach.models import rate  # noqa: E402
+from spiketeach.models.samadi import SamadiParams  # noqa: E402
+from spiketeach.protocols import sweep  # noqa: E402
+from spiketeach.protocols.teacher_student import LEARNER_SIZES  # noqa: E402
+
+NAME = "samadi2017_fig3"
+HERE = Path(__file__).resolve().parent
+ALGORITHMS = ("BP", "FA", "BA", "DF")
+DEPTHS = tuple(range(1, 10))
+
+#: per-algorithm eta_scale (eta = eta_scale / fan-in), chosen in a pilot (see module docstring)
+ETA_SCALE = {"BP": 0.03, "FA": 0.3, "BA": 0.3, "DF": 0.1}
+#: the pilot: depth-9 (depth-8) final test error, 20 teachers (make_teacher(default_rng(s)),
+#: s = 0..19, tolerance 0.02 -- not the sweep's teachers), 10 000 online examples
+ETA_PILOT = {
+    "eta_scale": [1.0, 0.3, 0.1, 0.03],
+    "BP": {"9": [0.501, 0.494, 0.176, 0.050], "8": [0.501, 0.467, 0.263, 0.096]},
+    "FA": {"9": [0.467, 0.262, 0.308, 0.388], "8": [0.449, 0.316, 0.297, 0.379]},
+    "BA": {"9": [0.056, 0.036, 0.046, 0.063], "8": [0.130, 0.075, 0.085, 0.113]},
+    "DF": {"9": [0.415, 0.254, 0.195, 0.285], "8": [0.407, 0.227, 0.181, 0.218]},
+}
+
+PAPER = {
+    "claims": {
+        "depth9_below_depth8": "BP, FA and BA learners with all 9 layers learning end with lower "
+                               "error than with 8 (useful learning 9 layers from the output)",
+        "df_depth9_no_better_than_depth1": "derivative-free learning gains nothing from learning "
+                                           "in deep layers",
+        "bp_le_fa_le_ba": "final error BP <= FA <= BA",
+    },
+    "trials_per_depth_and_algorithm": 500,
+    "values": "the paper shows curves only (no numbers in the text)",
+}
+
+
+def protocol(quick: bool, trials: int | None = None) -> dict:
+    n = trials or (4 if quick else 500)
+    return {
+        "learner": LEARNER_SIZES, "teacher": "2-2x8-2 tanh (TeacherStudentTask)",
+        "trials_per_config": n,
+        "n_train": 1000 if quick else 10_000, "eval_every": 250 if quick else 500,
+        "n_test": 200 if quick else 500, "online": True, "momentum": 0.9,
+        "eta_scale": ETA_SCALE, "eta_rule": "eta_scale / fan-in per example", "eta_pilot": ETA_PILOT,
+        "target": "0.8 for the teacher's class, 0 for the other", "gate_output": False,
+        "df_gate": "v > 0 kept", "c1c2_on_hidden_backward_links": True,
+        "alignment": {"algorithms": ["FA", "BA", "DF"], "depth": 9,
+                      "trials": 4 if quick else 50, "minibatch_for_angle": 100},
+        "chunk": 4 if quick else 100,
+    }
+
+
+def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
+        workers: int = 1, scheduler: str | None = None, trials: int | None = None,
+        sweep_dir=None, progress=print) -> dict:
+    """Run (or resume) the sweep, plot and write ``<out_dir>/samadi2017_fig3.{png,json}``.
+
+    ``device`` is recorded only: the references are numpy (no Brian2 device).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    proto = protocol(quick, trials)
+    start = time.perf_counter()
+    cfg = sweep.SweepConfig(kind="rate", n_train=proto["n_train"], eval_every=proto["eval_every"],
+                            n_test=proto["n_test"], eta_scale=dict(ETA_SCALE),
+                            chunk=proto["chunk"])
+    seeds = range(seed, seed + proto["trials_per_config"])
+    # the trial records (megabytes) go to the ignored output/ directory, not beside the figure
+    sweep_dir = Path(sweep_dir) if sweep_dir else \
+        HERE.parent / "output" / (f"{NAME}_sweep" + ("_quick" if quick else ""))
+    records = sweep.run_sweep(cfg, sweep.make_trials(ALGORITHMS, DEPTHS, seeds), sweep_dir,
+                              workers=workers, scheduler=scheduler, progress=progress)
+    sweep_wall = time.perf_counter() - start
+    summary = sweep.summarise(records)
+    failed = sorted(k for k, r in records.items() if r["status"] != "done")
+    t_align = time.perf_counter()
+    align = alignment_curves(cfg, list(seeds)[: proto["alignment"]["trials"]],
+                             cache_dir=sweep_dir / "teachers")
+    align_wall = time.perf_counter() - t_align
+    checks = qualitative_checks(summary)
+    trial_s = [r["wall_s"] for r in records.values() if r["status"] == "done"]
+    ours = {"final_error": summary["final_error"], "stderr": summary["stderr"],
+            "curve_mean": summary["curve_mean"], "curve_stderr": summary["curve_stderr"],
+            "examples": next(iter(next(iter(summary["examples"].values())).values())),
+            "checks": checks, "alignment_deg": align, "failed_trials": failed}
+    proto["trials"] = summary["trials"]
+    proto["workers"] = 0 if scheduler else workers
+    proto["scheduler"] = scheduler
+    proto["sweep_dir"] = str(sweep_dir)
+    proto["sweep_wall_s"] = sweep_wall
+    proto["alignment_wall_s"] = align_wall
+    proto["mean_trial_s"] = float(np.mean(trial_s)) if trial_s else None
+    result = {"paper": PAPER, "ours": ours, "protocol": proto, "seed": seed, "device": device,
+              "wall_s": time.perf_counter() - start, "version": spiketeach.__version__,
+              "quick": quick}
+    plot(summary, align, out_dir / f"{NAME}.png",
+         title=f"Depth of learning, rate networks ({proto['trials_per_config']} trials)")
+    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=1))
+    progress(f"wrote {out_dir / NAME}.png and .json; checks {checks}")
+    return result
+
+
+def qualitative_checks(summary: dict) -> dict:
+    """The paper's qualitative results, evaluated on our final errors."""
+    fe = summary["final_error"]
+    out = {}
+    for alg in ("BP", "FA", "BA"):
+        if "9" in fe.get(alg, {}) and "8" in fe.get(alg, {}):
+            out[f"{alg}_depth9_below_depth8"] = fe[alg]["9"] < fe[alg]["8"]
+    if "9" in fe.get("DF", {}) and "1" in fe.get("DF", {}):
+        out["DF_depth9_no_better_than_depth1"] = fe["DF"]["9"] >= fe["DF"]["1"]
+    if all("9" in fe.get(a, {}) for a in ("BP", "FA", "BA")):
+        out["BP_le_FA_le_BA_depth9"] = fe["BP"]["9"] <= fe["FA"]["9"] <= fe["BA"]["9"]
+        out["BP_le_FA_le_BA_every_depth"] = all(
+            fe["BP"][d] <= fe["FA"][d] <= fe["BA"][d]
+            for d in fe["BP"] if d in fe["FA"] and d in fe["BA"] and d != "1")
+    return out
+
+
+def alignment_curves(cfg: sweep.SweepConfig, seeds: list[int], cache_dir=None,
+                     batch: int = 100) -> dict:
+    """Mean (over trials) angle between each algorithm's update and the true gradient, per hidden
+    layer, at each test point of training a depth-9 learner (same data as the sweep)."""
+    params = SamadiParams()
+    data = [sweep.trial_data(s, cfg.n_train, cfg.n_test, params, cache_dir) for s in seeds]
+    x_train = np.stack([d[2] for d in data])
+    y_train = np.stack([d[3] for d in data])
+    x_probe = np.stack([d[0][:batch] for d in data])
+    y_probe = np.stack([d[1][:batch] for d in data])
+    K = cfg.layer_sizes[-1]
+
+    def targets(y):
+        t = np.zeros(y.shape + (K,))
+        np.put_along_axis(t, y[..., None], cfg.target_high, axis=-1)
+        return t
+
+    t_train, t_probe = targets(y_train), targets(y_probe)
+    out = {"examples": list(range(0, cfg.n_train + 1, cfg.eval_every)),
+           "layers": "hidden weight layers 1..8 (W_1 from the input ... W_8); W_9 is exact for "
+                     "FA and differs from BP only by the output slope for BA/DF"}
+    for alg in ("FA", "BA", "DF"):
+        net = rate.init_rate_network(cfg.layer_sizes, alg, seeds, params=params,
+                                     eta_scale=cfg.eta_for(alg))
+        curve = []
+        for i in range(cfg.n_train + 1):
+            if i % cfg.eval_every == 0:
+                ang = rate_alignment(net, x_probe, t_probe)
+                curve.append([float(np.nanmean(ang[k])) for k in range(net.n_weight_layers)])
+            if i < cfg.n_train:
+                rate.train_step(net, x_train[:, i:i + 1], t_train[:, i:i + 1])
+        out[alg] = curve                      # (evals, weight layers)
+    return out
+
+
+def plot(summary: dict, align: dict | None, path: Path, title: str,
+         algorithms=ALGORITHMS) -> None:
+    n = len(algorithms) + (1 if align else 0)
+    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.2), sharey=False)
+    axes = np.atleast_1d(axes)
+    cmap = plt.get_cmap("viridis")
+    for ax, alg in zip(axes, algorithms):
+        by_depth = summary["curve_mean"].get(alg, {})
+        shown = ["1", "9"] if alg == "DF" else sorted(by_depth, key=int)
+        for d in shown:
+            if d not in by_depth:
+                continue
+            x = np.asarray(summary["examples"][alg][d])
+            m = 100 * np.asarray(by_depth[d])
+            se = 100 * np.asarray(summary["curve_stderr"][alg][d])
+            c = cmap((int(d) - 1) / 8)
+            ax.plot(x, m, color=c, lw=1.2, label=f"depth {d}")
+            ax.fill_between(x, m - 2 * se, m + 2 * se, color=c, alpha=0.25, lw=0)
+        ax.set_title(alg)
+        ax.set_xlabel("training examples")
+        ax.set_ylim(0, 60)
+        ax.axhline(50, color="grey", ls=":", lw=0.8)
+    axes[0].set_ylabel("test error (%)")
+    axes[0].legend(fontsize=6, ncol=2)
+    if align:
+        ax = axes[-1]
+        x = align["examples"]
+        for alg, color in (("FA", "C1"), ("BA", "C2"), ("DF", "C3")):
+            a = np.asarray(align[alg])
+            ax.plot(x, a[:, 0], color=color, ls="--", lw=1, label=f"{alg} W1")
+            ax.plot(x, a[:, -2], color=color, lw=1.2, label=f"{alg} W8")
+        ax.axhline(90, color="grey", ls=":", lw=0.8)
+        ax.set_ylim(0, 120)
+        ax.set_title("update vs. gradient (depth 9)")
+        ax.set_xlabel("training examples")
+        ax.set_ylabel("angle (deg)")
+        ax.legend(fontsize=6)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="4 trials, 1000 examples (a minute)")
+    parser.add_argument("--seed", type=int, default=0, help="first trial seed")
+    parser.add_argument("--device", default="runtime", choices=DEVICES,
+                        help="recorded only: the rate references are numpy")
+    parser.add_argument("--out", default=str(HERE), help="output directory")
+    parser.add_argument("--workers", type=int, default=1, help="local Dask workers (0: no Dask)")
+    parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    parser.add_argument("--trials", type=int, default=None, help="override trials per config")
+    args = parser.parse_args(argv)
+    result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
+                 workers=args.workers, scheduler=args.scheduler, trials=args.trials)
+    return 1 if result["ours"]["failed_trials"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
