@@ -97,7 +97,7 @@ def protocol(quick: bool, trials: int | None = None) -> dict:
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
         workers: int = 1, scheduler: str | None = None, trials: int | None = None,
-        sweep_dir=None, progress=print) -> dict:
+        sweep_dir=None, plot_only: bool = False, progress=print) -> dict:
     """Run (or resume) the sweep, plot and write ``<out_dir>/samadi2017_fig3.{png,json}``.
 
     ``device`` is recorded only: the references are numpy (no Brian2 device).
@@ -113,9 +113,15 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     # the trial records (megabytes) go to the ignored output/ directory, not beside the figure
     sweep_dir = Path(sweep_dir) if sweep_dir else \
         HERE.parent / "output" / (f"{NAME}_sweep" + ("_quick" if quick else ""))
-    records = sweep.run_sweep(cfg, sweep.make_trials(ALGORITHMS, DEPTHS, seeds), sweep_dir,
-                              workers=workers, scheduler=scheduler, progress=progress)
+    if plot_only:  # summarise the trials done so far (e.g. while a long sweep still runs)
+        records = sweep.load_results(sweep_dir / "results.jsonl")
+        records = {k: r for k, r in records.items() if r["seed"] in seeds}
+    else:
+        records = sweep.run_sweep(cfg, sweep.make_trials(ALGORITHMS, DEPTHS, seeds), sweep_dir,
+                                  workers=workers, scheduler=scheduler, progress=progress)
     sweep_wall = time.perf_counter() - start
+    if not any(r["status"] == "done" for r in records.values()):
+        raise SystemExit(f"no finished trials in {sweep_dir}")
     summary = sweep.summarise(records)
     failed = sorted(k for k, r in records.items() if r["status"] != "done")
     t_align = time.perf_counter()
@@ -132,7 +138,8 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     proto["workers"] = 0 if scheduler else workers
     proto["scheduler"] = scheduler
     proto["sweep_dir"] = str(sweep_dir)
-    proto["sweep_wall_s"] = sweep_wall
+    proto["sweep_wall_s"] = None if plot_only else sweep_wall
+    proto["plot_only"] = plot_only
     proto["alignment_wall_s"] = align_wall
     proto["mean_trial_s"] = float(np.mean(trial_s)) if trial_s else None
     result = {"paper": PAPER, "ours": ours, "protocol": proto, "seed": seed, "device": device,
@@ -250,9 +257,12 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="local Dask workers (0: no Dask)")
     parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     parser.add_argument("--trials", type=int, default=None, help="override trials per config")
+    parser.add_argument("--plot-only", action="store_true",
+                        help="summarise the trials already on disk; run nothing")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 workers=args.workers, scheduler=args.scheduler, trials=args.trials)
+                 workers=args.workers, scheduler=args.scheduler, trials=args.trials,
+                 plot_only=args.plot_only)
     return 1 if result["ours"]["failed_trials"] else 0
 
 

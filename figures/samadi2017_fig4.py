@@ -78,7 +78,7 @@ def protocol(quick: bool, trials: int | None = None) -> dict:
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_standalone",
         workers: int = 1, scheduler: str | None = None, trials: int | None = None,
-        sweep_dir=None, progress=print) -> dict:
+        sweep_dir=None, plot_only: bool = False, progress=print) -> dict:
     """Run (or resume) the spiking sweep, plot and write ``<out_dir>/samadi2017_fig4.{png,json}``."""
     if device != "cpp_standalone":
         raise SystemExit("fig4 re-runs one compiled binary per trial: use --device cpp_standalone")
@@ -93,9 +93,14 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
         HERE.parent / "output" / (f"{NAME}_sweep" + ("_quick" if quick else ""))
     # the rate sweep of Fig. 3 has drawn these teachers already: share its cache
     teachers = HERE.parent / "output" / "samadi2017_fig3_sweep" / "teachers"
-    records = sweep.run_sweep(cfg, sweep.make_trials([ALG], proto["depths"], seeds), sweep_dir,
-                              workers=workers, scheduler=scheduler, progress=progress,
-                              teacher_cache=teachers if teachers.exists() and not quick else None)
+    if plot_only:  # summarise the trials done so far
+        records = {k: r for k, r in sweep.load_results(sweep_dir / "results.jsonl").items()
+                   if r["seed"] in seeds}
+    else:
+        records = sweep.run_sweep(cfg, sweep.make_trials([ALG], proto["depths"], seeds),
+                                  sweep_dir, workers=workers, scheduler=scheduler,
+                                  progress=progress, teacher_cache=teachers
+                                  if teachers.exists() and not quick else None)
     summary = sweep.summarise(records)
     failed = sorted(k for k, r in records.items() if r["status"] != "done")
     manifest = json.loads((sweep_dir / "build" / sweep.MANIFEST).read_text())
@@ -111,7 +116,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
             "examples": list(range(0, cfg.n_train + 1, cfg.eval_every)),
             "checks": checks, "failed_trials": failed}
     proto.update({"trials": summary["trials"], "workers": 0 if scheduler else workers,
-                  "scheduler": scheduler, "sweep_dir": str(sweep_dir),
+                  "scheduler": scheduler, "sweep_dir": str(sweep_dir), "plot_only": plot_only,
                   "build_s": manifest["build_s"], "builds": manifest["builds"],
                   "mean_trial_s": float(np.mean(trial_s)) if trial_s else None,
                   "presentations_per_trial": manifest["n_presentations"],
@@ -138,9 +143,12 @@ def main(argv=None) -> int:
     parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
     parser.add_argument("--trials", type=int, default=None,
                         help="trials per depth (default 100 as in the paper; 2 with --quick)")
+    parser.add_argument("--plot-only", action="store_true",
+                        help="summarise the trials already on disk; run nothing")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 workers=args.workers, scheduler=args.scheduler, trials=args.trials)
+                 workers=args.workers, scheduler=args.scheduler, trials=args.trials,
+                 plot_only=args.plot_only)
     return 1 if result["ours"]["failed_trials"] else 0
 
 
