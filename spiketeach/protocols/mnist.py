@@ -26,7 +26,8 @@ from .datasets import load_dataset
 from .presentation import PresentationSchedule
 from .training import evaluate, train_in_blocks
 
-__all__ = ["MEAN_INPUT", "input_gain", "EpochSampler", "MnistRun", "train_mnist"]
+__all__ = ["MEAN_INPUT", "input_gain", "EpochSampler", "MnistRun", "load_inputs", "train_mnist",
+           "digits_data"]
 
 #: mean input activity of the training set after preprocessing (§B)
 MEAN_INPUT = 0.64
@@ -87,23 +88,35 @@ class MnistRun:
     verify: bool = True               # check the files against the published MD5s
 
 
+def load_inputs(run: MnistRun):
+    """Training and test inputs (preprocessed, flattened) and labels for ``run``."""
+    x_tr, y_tr, x_te, y_te = load_dataset(run.dataset, run.data_dir,
+                                          checksums=None if run.verify else {})
+    gain = input_gain(x_tr)
+    if run.train_subset:
+        x_tr, y_tr = x_tr[: run.train_subset], y_tr[: run.train_subset]
+
+    def flat(x):
+        return x.reshape(len(x), -1).astype(float) / 255.0 * gain
+    return flat(x_tr), y_tr, flat(x_te), y_te, gain
+
+
 def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | None = None,
-                resume: bool = False, progress=print, params: SamadiParams | None = None) -> dict:
-    """Train, test on the test set, write ``<out_dir>/result.json``; return the result."""
+                resume: bool = False, progress=print, params: SamadiParams | None = None,
+                data=None) -> dict:
+    """Train, test on the test set, write ``<out_dir>/result.json``; return the result.
+
+    ``data`` = (x_train, y_train, x_test, y_test, gain) replaces loading ``run.dataset`` (e.g.
+    scikit-learn's 8×8 digits for a quick run).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     params = params or SamadiParams()
     t_start = time.perf_counter()
-    x_tr, y_tr, x_te, y_te = load_dataset(run.dataset, run.data_dir,
-                                          checksums=None if run.verify else {})
-    if run.layers[0] != x_tr[0].size or run.layers[-1] != 10:
-        raise ValueError(f"layers must start with {x_tr[0].size} inputs and end with 10 outputs; "
+    x_tr, y_tr, x_te, y_te, gain = data if data is not None else load_inputs(run)
+    if run.layers[0] != x_tr.shape[1] or run.layers[-1] != 10:
+        raise ValueError(f"layers must start with {x_tr.shape[1]} inputs and end with 10 outputs; "
                          f"got {run.layers}")
-    gain = input_gain(x_tr)
-    flat = lambda x: x.reshape(len(x), -1).astype(float) / 255.0 * gain  # noqa: E731
-    if run.train_subset:
-        x_tr, y_tr = x_tr[: run.train_subset], y_tr[: run.train_subset]
-    x_tr, x_te = flat(x_tr), flat(x_te)
     n_blocks = max(1, int(round(run.epochs * len(y_tr) / run.block)))
     schedule = PresentationSchedule(run.n_test_per_block + run.block, params.presentation,
                                     params.settle)
@@ -121,7 +134,7 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
     log, state = train_in_blocks(ban, sampler, test_set, None, n_blocks,
                                  rng=np.random.default_rng(run.seed), checkpoint=checkpoint,
                                  resume=resume, final_test=False, progress=progress)
-    n_final = len(y_te) if run.final_test is None else run.final_test
+    n_final = len(y_te) if run.final_test is None else min(run.final_test, len(y_te))
     t_test = time.perf_counter()
     err, _ = evaluate(ban, state, x_te[:n_final], y_te[:n_final],
                       progress=lambda s: progress("final test: " + s))
@@ -134,3 +147,15 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
     progress(f"test accuracy {result['accuracy']:.2f} % on {n_final} images after "
              f"{result['examples_trained']} examples ({wall:.0f} s)")
     return result
+
+
+def digits_data(seed: int = 0, n_test: int = 297):
+    """scikit-learn's bundled 8×8 digits as a small stand-in for MNIST (64 inputs, 10 classes),
+    preprocessed the same way (one gain to mean input 0.64)."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(y))
+    x, y = x[order] / 16.0, y[order]
+    gain = MEAN_INPUT / x[n_test:].mean()
+    return x[n_test:] * gain, y[n_test:], x[:n_test] * gain, y[:n_test], gain

@@ -1,0 +1,95 @@
+"""Speed of the Samadi et al. (2017) LIF-BA network on MNIST-sized input, cpp_standalone.
+
+Measures presentations per second (and biological seconds per wall second) of 784-1000-10 with
+the straightforward per-step first projection (``--plasticity reference``, the baseline) and
+the exact presentation-clocked form (``fast``), in the same script, on the same images, and
+reports their ratio. Compilation is excluded: each build is run once to warm up, then timed on a
+second run of the same binary. Writes ``benchmarks/results/samadi_mnist_speed.json``.
+
+    python benchmarks/samadi_mnist_speed.py [--presentations 20] [--layers 784-1000-10] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from spiketeach import __version__
+from spiketeach.devices import reset_device, select_device
+from spiketeach.models.network import build_ba_network
+from spiketeach.models.samadi import SamadiParams
+from spiketeach.protocols.datasets import load_dataset
+from spiketeach.protocols.mnist import input_gain
+from spiketeach.protocols.presentation import PresentationSchedule
+from spiketeach.protocols.training import run_block
+
+HERE = Path(__file__).resolve().parent
+
+
+def images(n: int, data_dir=None, seed: int = 0):
+    """Real MNIST images if available (as the speed depends on activity), else random ones."""
+    try:
+        x, y, _, _ = load_dataset("mnist", data_dir, download=False)
+        idx = np.random.default_rng(seed).choice(len(y), n, replace=False)
+        return x[idx].reshape(n, -1) / 255.0 * input_gain(x), y[idx], "mnist"
+    except Exception:  # noqa: BLE001 -- fall back to synthetic input of the same mean
+        rng = np.random.default_rng(seed)
+        return rng.uniform(0, 1.28, (n, 784)), rng.integers(0, 10, n), "uniform(0, 1.28)"
+
+
+def measure(form: str, layers, x, y, threads: int, build_root: Path) -> dict:
+    params = SamadiParams()
+    select_device("cpp_standalone", build_dir=build_root / form, threads=threads)
+    ban = build_ba_network(layers, PresentationSchedule(len(y), params.presentation, params.settle),
+                           plasticity=form)
+    t0 = time.perf_counter()
+    run_block(ban, None, x, y, np.ones(len(y)))               # generate, compile, run once
+    compile_and_first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    run_block(ban, ban.get_state(), x, y, np.ones(len(y)))    # the timed re-run
+    wall = time.perf_counter() - t0
+    weights = ban.weights()
+    reset_device()
+    return {"presentations_per_s": len(y) / wall, "wall_s": wall,
+            "bio_s_per_wall_s": len(y) * float(params.presentation) / wall,
+            "build_and_first_run_s": compile_and_first, "weights": weights}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--presentations", type=int, default=20)
+    parser.add_argument("--layers", default="784-1000-10")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--out", default=str(HERE / "results" / "samadi_mnist_speed.json"))
+    args = parser.parse_args(argv)
+    layers = [int(n) for n in args.layers.split("-")]
+    x, y, source = images(args.presentations, args.data_dir)
+    with tempfile.TemporaryDirectory(prefix="spiketeach-bench-") as tmp:
+        ref = measure("reference", layers, x, y, args.threads, Path(tmp))
+        fast = measure("fast", layers, x, y, args.threads, Path(tmp))
+    max_rel = max(float(np.max(np.abs(a - b)) / np.max(np.abs(a)))
+                  for a, b in zip(ref.pop("weights"), fast.pop("weights")))
+    result = {"benchmark": "samadi_mnist_speed", "layers": layers, "threads": args.threads,
+              "presentations": args.presentations, "input": source,
+              "reference": ref, "fast": fast,
+              "speedup_fast_vs_reference": fast["presentations_per_s"] / ref["presentations_per_s"],
+              "max_relative_weight_difference": max_rel,
+              "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
+              "version": __version__}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: result[k] for k in ("speedup_fast_vs_reference", "max_relative_weight_difference")}))
+    print(f"reference {ref['presentations_per_s']:.2f}/s, fast {fast['presentations_per_s']:.2f}/s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""Samadi, Lillicrap & Tweed (2017), Table 2: MNIST test accuracy, the paper's numbers beside ours.
+
+Samadi A, Lillicrap TP, Tweed DB (2017). Deep learning with dynamic spiking neurons and fixed
+feedback weights. Neural Computation 29(3):578–602.
+
+The spiking rows (LIF-BA 3-layer, 4-layer, depth-1) come from ``samadi2017_fig5.json`` (run that
+script first; this one only tabulates); non-spiking rows from ``samadi2017_rate_mnist.json`` when
+the rate references have produced it, else they are left empty ("—").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import spiketeach  # noqa: E402
+from spiketeach.devices import DEVICES  # noqa: E402
+
+NAME = "samadi2017_table2"
+HERE = Path(__file__).resolve().parent
+#: Table 2 of the paper (test accuracy, %)
+PAPER = {"LIF-BA 3-layer": 96.02, "LIF-BA 4-layer": 97.05, "LIF-BA depth-1": 90.49,
+         "BP": 98.56, "FA": 98.42, "BA": 97.67, "DF": 96.12, "BA depth-1": 95.98,
+         "BA 4-layer": 97.64}
+_SPIKING = {"LIF-BA 3-layer": "3-layer", "LIF-BA 4-layer": "4-layer", "LIF-BA depth-1": "depth-1"}
+
+
+def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
+        source_dir=HERE) -> dict:
+    out_dir, source_dir = Path(out_dir), Path(source_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    fig5 = source_dir / "samadi2017_fig5.json"
+    if not fig5.exists():
+        raise FileNotFoundError(f"{fig5} is missing: run `spiketeach figure samadi2017-fig5` first")
+    spiking = json.loads(fig5.read_text())
+    rate_path = source_dir / "samadi2017_rate_mnist.json"
+    rate = json.loads(rate_path.read_text())["ours"]["accuracy"] if rate_path.exists() else {}
+    ours = {row: spiking["ours"]["accuracy"].get(key) for row, key in _SPIKING.items()}
+    ours.update({row: rate.get(row) for row in PAPER if row not in _SPIKING})
+    epochs = {row: spiking["ours"]["epochs"].get(key) for row, key in _SPIKING.items()}
+    out = {"paper": {"accuracy": PAPER},
+           "ours": {"accuracy": ours, "epochs": epochs},
+           "protocol": {"spiking_source": fig5.name, "spiking_quick": spiking.get("quick"),
+                        "rate_source": rate_path.name if rate else None},
+           "seed": spiking.get("seed", seed), "device": spiking.get("device", device),
+           "wall_s": time.perf_counter() - start, "version": spiketeach.__version__,
+           "quick": bool(spiking.get("quick"))}
+    (out_dir / f"{NAME}.json").write_text(json.dumps(out, indent=2))
+    _plot(out, out_dir / f"{NAME}.png")
+    return out
+
+
+def _fmt(v):
+    return "—" if v is None else f"{v:.2f}"
+
+
+def _plot(out, path):
+    rows = [[k, _fmt(v), _fmt(out["ours"]["accuracy"][k])] for k, v in out["paper"]["accuracy"].items()]
+    fig, ax = plt.subplots(figsize=(5, 0.35 * len(rows) + 0.8))
+    ax.axis("off")
+    table = ax.table(cellText=rows, colLabels=["network", "paper (%)", "ours (%)"], loc="center")
+    table.scale(1, 1.3)
+    ax.set_title("MNIST test accuracy (Samadi et al. 2017, Table 2)"
+                 + (" — quick run" if out["quick"] else ""))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tabulate (already fast)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="runtime", choices=DEVICES)
+    parser.add_argument("--out", type=Path, default=HERE)
+    parser.add_argument("--source", type=Path, default=None,
+                        help="directory with samadi2017_fig5.json (default: --out)")
+    args = parser.parse_args(argv)
+    res = run(args.out, args.quick, args.seed, args.device, args.source or args.out)
+    for k, v in res["paper"]["accuracy"].items():
+        print(f"{k:16s} paper {v:6.2f}  ours {_fmt(res['ours']['accuracy'][k])}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""Quick modes of the Fig. 5 / Table 2 scripts (8×8 digits, numpy target): files and keys."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+FIGURES = Path(__file__).resolve().parents[1] / "figures"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fig5_quick_and_table2(tmp_path):
+    fig5 = _load("samadi2017_fig5")
+    out = fig5.run(tmp_path, quick=True, device="runtime", runs_dir=tmp_path / "runs",
+                   configs=["3-layer"], progress=lambda s: None)
+    saved = json.loads((tmp_path / "samadi2017_fig5.json").read_text())
+    assert (tmp_path / "samadi2017_fig5.png").stat().st_size > 0
+    assert saved["paper"]["accuracy"]["3-layer"] == 96.02
+    acc = saved["ours"]["accuracy"]["3-layer"]
+    assert 0 <= acc <= 100 and acc == out["ours"]["accuracy"]["3-layer"]
+    assert saved["quick"] is True and len(saved["ours"]["curves"]["3-layer"]["examples"]) == 2
+
+    table = _load("samadi2017_table2")
+    assert table.main(["--out", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "samadi2017_table2.json").read_text())
+    assert rows["ours"]["accuracy"]["LIF-BA 3-layer"] == acc
+    assert rows["paper"]["accuracy"]["LIF-BA 4-layer"] == 97.05
+    assert rows["ours"]["accuracy"]["LIF-BA 4-layer"] is None  # not run: shown as "—"
