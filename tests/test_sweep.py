@@ -92,6 +92,7 @@ def test_spiking_sweep_on_two_dask_workers_compiles_once(tmp_path, teachers):
     the same spikes as Brian2's runtime device with a depth-k build (so η = 0 freezes exactly)."""
     if shutil.which("g++") is None and shutil.which("c++") is None:
         pytest.skip("no C++ compiler")
+    pytest.importorskip("distributed")
     cfg = sweep.SweepConfig(**TINY_SPIKING)
     out = tmp_path / "sweep"
     trials = sweep.make_trials([sweep.SPIKING_ALGORITHM], [1, 3], [0, 1])
