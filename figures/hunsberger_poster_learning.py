@@ -32,7 +32,7 @@ from brian2 import second  # noqa: E402
 import spiketeach  # noqa: E402
 from spiketeach.devices import DEVICES, reset_device, select_device  # noqa: E402
 from spiketeach.models.lif import HunsbergerParams  # noqa: E402
-from spiketeach.models.rate_lif import RateParams, nrmse as rate_point_nrmse, train_online  # noqa: E402
+from spiketeach.models.rate_lif import RateParams, train_online  # noqa: E402
 from spiketeach.protocols.linear_map import (LinearMapTask, PosterProtocol, rate_nrmse,  # noqa: E402
                                              run_spiking_protocol, zero_phase_alpha)
 

@@ -9,7 +9,6 @@ from brian2 import (Clock, Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonit
 from spiketeach.analysis.selectivity import linear_tuning, presentation_rates, selectivity_index
 from spiketeach.models import fa_rules
 from spiketeach.models.alpha import ALPHA_TARGET, alpha_kernel, alpha_projection
-from spiketeach.models.hunsberger import build_fa_network
 from spiketeach.models.lif import (HunsbergerParams, gain_bias, if_rate, lif_group, lif_rate,
                                    lif_rate_derivative, surrogate_derivative)
 from spiketeach.models.nef import (decode_into, encode_from, make_population_code,
