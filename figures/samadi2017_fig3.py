@@ -207,7 +207,7 @@ def alignment_curves(cfg: sweep.SweepConfig, seeds: list[int], cache_dir=None,
 def plot(summary: dict, align: dict | None, path: Path, title: str,
          algorithms=ALGORITHMS) -> None:
     n = len(algorithms) + (1 if align else 0)
-    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.2), sharey=False)
+    fig, axes = plt.subplots(1, n, figsize=(max(3.4 * n, 6.0), 3.4), sharey=False)
     axes = np.atleast_1d(axes)
     cmap = plt.get_cmap("viridis")
     for ax, alg in zip(axes, algorithms):

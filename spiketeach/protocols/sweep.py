@@ -518,8 +518,8 @@ def _append(f, record: dict) -> None:
 
 def _jobs(cfg: SweepConfig, todo: list[Trial]):
     """Group trials into tasks: rate trials of one (algorithm, depth) in chunks of seeds."""
-    if cfg.kind == "spiking":
-        return [[t] for t in todo]
+    if cfg.kind == "spiking":  # seed outermost: a partial sweep has every depth of its seeds
+        return [[t] for t in sorted(todo, key=lambda t: (t.seed, t.algorithm, t.depth))]
     groups: dict[tuple, list[Trial]] = {}
     for t in todo:
         groups.setdefault((t.algorithm, t.depth), []).append(t)
