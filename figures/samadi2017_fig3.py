@@ -114,8 +114,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     sweep_dir = Path(sweep_dir) if sweep_dir else \
         HERE.parent / "output" / (f"{NAME}_sweep" + ("_quick" if quick else ""))
     if plot_only:  # summarise the trials done so far (e.g. while a long sweep still runs)
-        records = sweep.load_results(sweep_dir / "results.jsonl")
-        records = {k: r for k, r in records.items() if r["seed"] in seeds}
+        everything = sweep.load_results(sweep_dir / "results.jsonl")
+        records = {k: r for k, r in everything.items() if r["seed"] in seeds}
+        proto["sweep_dir_trials_done"] = sum(r["status"] == "done" for r in everything.values())
     else:
         records = sweep.run_sweep(cfg, sweep.make_trials(ALGORITHMS, DEPTHS, seeds), sweep_dir,
                                   workers=workers, scheduler=scheduler, progress=progress)
@@ -142,6 +143,8 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     proto["plot_only"] = plot_only
     proto["alignment_wall_s"] = align_wall
     proto["mean_trial_s"] = float(np.mean(trial_s)) if trial_s else None
+    # one worker's compute for the trials in this figure (teacher draws included)
+    proto["compute_s_of_included_trials"] = float(np.sum(trial_s))
     result = {"paper": PAPER, "ours": ours, "protocol": proto, "seed": seed, "device": device,
               "wall_s": time.perf_counter() - start, "version": spiketeach.__version__,
               "quick": quick}
