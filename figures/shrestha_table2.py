@@ -31,7 +31,7 @@ import numpy as np  # noqa: E402
 
 import spiketeach  # noqa: E402
 from spiketeach.devices import DEVICES  # noqa: E402
-from spiketeach.models.emstdp import EMSTDPParams  # noqa: E402
+from spiketeach.models.emstdp import code_params, paper_params  # noqa: E402
 from spiketeach.protocols.emstdp import load_probabilities, run_configuration  # noqa: E402
 
 NAME = "shrestha_table2"
@@ -59,21 +59,26 @@ def _read(path: Path) -> dict | None:
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
         configs=None, epochs: int = 1, n_train: int | None = None, n_test: int | None = 2000,
         final_test: int | None = None, T: int = 200, block: int = 100, run_dir=None,
-        resume: bool = False, data_dir=None) -> dict:
+        resume: bool = False, data_dir=None, param_set: str = "paper",
+        variant: str | None = None, eta: float | None = None,
+        test_every_blocks: int | None = None) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     configs = list(configs or PAPER)
-    params = EMSTDPParams(T=T)
+    params = (paper_params if param_set == "paper" else code_params)(T=T)
+    if eta is not None:
+        params = replace(params, eta=eta)
     if quick:  # a smoke run: small hidden layers, few samples, short windows
         params = replace(params, T=40)
         epochs, n_train, n_test, final_test, block = 1, 200, 100, 100, 50
     old = _read(out_dir / f"{NAME}.json") if not quick else None
     accuracy = {k: None for k in PAPER}
-    details = {}
+    details, variants = {}, {}
     if old and not old.get("quick"):
         accuracy.update(old["ours"].get("accuracy", {}))
         details.update(old["ours"].get("runs", {}))
+        variants.update(old["ours"].get("variants", {}))
     cache = {}
     for key in configs:
         dataset, sizes, feedback = parse_config(key)
@@ -88,9 +93,13 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                                 epochs=epochs, n_train=n_train, n_test=n_test, block=block,
                                 device=device, build_dir=build, checkpoint=ckpt, resume=resume,
                                 seed=seed, final_test=final_test,
+                                test_every_blocks=test_every_blocks,
                                 progress=lambda s: print(s, flush=True))
-        accuracy[key] = res["accuracy"]
-        details[key] = res
+        if variant:  # an alternative protocol: kept beside the main table, not in it
+            variants.setdefault(variant, {})[key] = res
+        else:
+            accuracy[key] = res["accuracy"]
+            details[key] = res
     ran = {k: v for k, v in details.items() if v is not None}
     result = {
         "paper": {"accuracy": PAPER, "table": "Table 2", "T": 200,
@@ -100,10 +109,12 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                  "train_samples_per_epoch": {k: v["train_samples_per_epoch"] for k, v in ran.items()},
                  "final_test_samples": {k: v["final_test_samples"] for k, v in ran.items()},
                  "wall_s": {k: v["wall_s"] for k, v in ran.items()},
-                 "runs": details},
+                 "runs": details,
+                 "variants": variants},
         "protocol": {"model": "spiketeach.models.emstdp (IF eq. 1, error neurons eq. 9, "
                               "eq. 13 drive, eq. 12 update at the window end)",
-                     "params": params.as_dict(), "block": block, "device": device,
+                     "params": {k: v["params"] for k, v in ran.items()},
+                     "block": block, "device": device,
                      "not_run": [k for k, v in accuracy.items() if v is None],
                      "read_out": "test: most active output over the whole window, learning off"},
         "seed": seed, "device": device, "wall_s": time.perf_counter() - start,
@@ -149,6 +160,13 @@ def main(argv=None) -> int:
     parser.add_argument("--block", type=int, default=100, help="samples per run()")
     parser.add_argument("--run-dir", default=None, help="checkpoints and builds")
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--params", default="paper", choices=["paper", "code"],
+                        help="paper: Poisson input, target train 0.2, theta_L 5; code: the "
+                             "authors' code (shared-random input, no target train, eps 3)")
+    parser.add_argument("--eta", type=float, default=None, help="learning rate (default: params)")
+    parser.add_argument("--test-every-blocks", type=int, default=None)
+    parser.add_argument("--variant", default=None,
+                        help="store the result as ours.variants[VARIANT] instead of the table")
     parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))
     args = parser.parse_args(argv)
     configs = [c.strip() for c in args.configs.split(",")] if args.configs else None
@@ -157,7 +175,7 @@ def main(argv=None) -> int:
             parser.error(f"unknown configuration {c!r}; choose from {list(PAPER)}")
     res = run(args.out, args.quick, args.seed, args.device, configs, args.epochs, args.n_train,
               args.n_test, args.final_test, args.T, args.block, args.run_dir, args.resume,
-              args.data_dir)
+              args.data_dir, args.params, args.variant, args.eta, args.test_every_blocks)
     print(json.dumps(res["ours"]["accuracy"], indent=1))
     return 0
 
