@@ -121,6 +121,7 @@ def main(argv=None) -> int:
                                                 NUMPY_REFERENCE["samples_per_s"][REFERENCE])},
         "reference_accuracy_after_passes": NUMPY_REFERENCE["accuracy_after_passes"],
         "protocol": {"device": "cpp_standalone", "threads": 1, "block": args.block,
+                     "params": {k: p.as_dict() for k, (_, p) in configs.items()},
                      "n_measure": args.n_measure, "first block excluded (code generation and "
                      "compilation)": True, "machine": platform.processor() or platform.machine(),
                      "load_note": "2-core machine shared with other jobs: rates are lower bounds"},
