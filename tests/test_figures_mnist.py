@@ -28,6 +28,7 @@ def test_fig5_quick_and_table2(tmp_path):
     table = _load("samadi2017_table2")
     assert table.main(["--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "samadi2017_table2.json").read_text())
-    assert rows["ours"]["accuracy"]["LIF-BA 3-layer"] == acc
-    assert rows["paper"]["accuracy"]["LIF-BA 4-layer"] == 97.05
-    assert rows["ours"]["accuracy"]["LIF-BA 4-layer"] is None  # not run: shown as "—"
+    assert rows["ours"]["accuracy"]["784-1000-10"] == acc
+    assert rows["paper"]["accuracy"]["784-630-370-10"] == 97.05
+    assert rows["ours"]["accuracy"]["784-630-370-10"] is None  # not run: shown as "—"
+    assert rows["ours"]["wall_s"]["784-1000-10"] > 0
