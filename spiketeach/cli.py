@@ -30,9 +30,9 @@ def figure_scripts() -> dict[str, Path]:
             if not p.name.startswith("_")}
 
 
-def _common(parser: argparse.ArgumentParser, default_device: str) -> None:
+def _common(parser: argparse.ArgumentParser, default_device: str | None) -> None:
     parser.add_argument("--device", default=default_device, choices=DEVICES,
-                        help=f"Brian2 device (default: {default_device})")
+                        help=f"Brian2 device (default: {default_device or 'the script’s own'})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--quick", action="store_true", help="a short run (seconds)")
     parser.add_argument("--out", default=None, help="output directory")
@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     _common(figs, "runtime")
     fig = sub.add_parser("figure", help="regenerate one figure")
     fig.add_argument("name", help="figure name, see `spiketeach figures`")
-    _common(fig, "runtime")
+    _common(fig, None)  # each script knows which device its full mode needs
     return parser
 
 
@@ -117,7 +117,9 @@ def _run_figure(args) -> int:
     spec = importlib.util.spec_from_file_location(f"spiketeach_figure_{name}", scripts[name])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    argv = ["--device", args.device, "--seed", str(args.seed)]
+    argv = ["--seed", str(args.seed)]
+    if args.device:
+        argv += ["--device", args.device]
     if args.quick:
         argv.append("--quick")
     if args.out:
