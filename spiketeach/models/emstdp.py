@@ -166,8 +166,13 @@ def paper_params(**changes) -> EMSTDPParams:
 
 
 def code_params(**changes) -> EMSTDPParams:
-    """The authors' code's choices (T = 100, shared-random input, no target train, ε = 3)."""
-    return replace(EMSTDPParams(T=100, encoding="shared", loss="code"), **changes)
+    """The authors' code's choices (T = 100, shared-random input, no target train, ε = 3).
+
+    η = 3e−5 per sample: measured on MNIST 784-500-10, T = 100, this reaches 79.9 % after
+    10 000 samples (the code's own 784-100-10: 80.75 % after one such pass), where 1e−5 gives
+    63 % (784-100-10) and 1e−4 degrades after ≈ 2000 samples (paper params, T = 200).
+    """
+    return replace(EMSTDPParams(T=100, encoding="shared", loss="code", eta=3e-5), **changes)
 
 
 # --------------------------------------------------------------------------------------------
