@@ -4,6 +4,7 @@
     spiketeach figures              list the figure scripts
     spiketeach figure NAME          regenerate one figure (PNG + JSON)
     spiketeach train mnist          train the LIF-BA network on MNIST (checkpoints; --resume)
+    spiketeach sweep rate|spiking   depth-of-learning trials on Dask (resumable)
 
 Each takes ``--device``, ``--seed``, ``--quick`` and ``--out DIR``.
 """
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 from .devices import DEVICES, DeviceError
+from .protocols import sweep as _sweep
 
 __all__ = ["main", "figure_scripts"]
 
@@ -63,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     fig = sub.add_parser("figure", help="regenerate one figure")
     fig.add_argument("name", help="figure name, see `spiketeach figures`")
     _common(fig, None)  # each script knows which device its full mode needs
+    _sweep.add_parser(sub)
     return parser
 
 
@@ -76,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
                      quick=args.quick, threads=args.threads)
         elif args.command == "train":
             return _train(args)
+        elif args.command == "sweep":
+            return _sweep.run_from_args(args)
         elif args.command == "figures":
             for name, path in figure_scripts().items():
                 print(f"{name:28s} {path}")
