@@ -79,3 +79,12 @@ def test_train_command_names_missing_data(tmp_path, monkeypatch, capsys):
     with pytest.raises(DataError, match=str(tmp_path / "nodata")):
         main(["train", "mnist", "--device", "runtime", "--data-dir", str(tmp_path / "nodata"),
               "--out", str(tmp_path / "o")])
+
+
+def test_padded_blocks_cover_the_set_once():
+    from spiketeach.protocols.presentation import padded_blocks
+    x, y = np.arange(7)[:, None].astype(float), np.arange(7)
+    blocks = list(padded_blocks(x, y, 3))
+    assert [(len(b[1]), b[2], b[3]) for b in blocks] == [(3, 3, 3), (3, 3, 6), (3, 1, 7)]
+    np.testing.assert_array_equal(np.concatenate([b[1][:b[2]] for b in blocks]), y)
+    np.testing.assert_array_equal(blocks[-1][1], [6, 6, 6])

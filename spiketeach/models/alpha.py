@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import NeuronGroup, Synapses
 
-from .synapses import dense_indices
+from .synapses import check_weight_matrix, dense_indices
 
 __all__ = ["ALPHA_TARGET", "ALPHA_CONTINUOUS", "ALPHA_ON_PRE", "alpha_kernel", "alpha_projection"]
 
@@ -59,12 +59,7 @@ def alpha_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, *,
     ``post`` must contain :data:`ALPHA_TARGET`. ``mask`` (same shape as W) keeps only the
     synapses where it is True (e.g. the non-zero entries of sparse decoders).
     """
-    W = np.asarray(W, dtype=float)
-    if W.shape != (len(post), len(pre)):
-        raise ValueError(f"weight matrix for {pre.name} -> {post.name} has shape {W.shape}; "
-                         f"expected {(len(post), len(pre))}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError(f"weight matrix for {pre.name} -> {post.name} contains NaN or inf")
+    W = check_weight_matrix(W, pre, post)
     syn = Synapses(pre, post, "w : 1\n" + extra_model, on_pre=ALPHA_ON_PRE, clock=post.clock,
                    namespace=namespace, name=name or "alpha*")
     i, j = dense_indices(len(pre), len(post))

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses
 
-from .synapses import dense_indices
+from .synapses import check_weight_matrix, dense_indices
 
 __all__ = ["with_fast_drive", "loaded_input_group", "FAST_DRIVE", "FAST_ACCUMULATE", "FAST_RESTART", "INPUT_SUMS", "FAST_SYNAPSE", "FAST_FOLD",
            "LOADED_INPUT", "LOAD_INPUT", "fast_input_projection", "fold_weights"]
@@ -123,12 +123,7 @@ def fast_input_projection(inp: NeuronGroup, layer: NeuronGroup, W: np.ndarray,
 
     Returns the synapses and the auxiliary sum group; both must be added to the network.
     """
-    W = np.asarray(W, dtype=float)
-    if W.shape != (len(layer), len(inp)):
-        raise ValueError(f"weight matrix for {inp.name} -> {layer.name} has shape {W.shape}; "
-                         f"expected {(len(layer), len(inp))}")
-    if not np.all(np.isfinite(W)):
-        raise ValueError(f"weight matrix for {inp.name} -> {layer.name} contains NaN or inf")
+    W = check_weight_matrix(W, inp, layer)
     slow = Clock(dt=presentation, name=f"{name}_presentation_clock")
     # the sums must be ready before the layer integrates in the same step
     sums = NeuronGroup(len(layer), INPUT_SUMS, clock=slow, order=-10, name=f"{name}_input_sums")

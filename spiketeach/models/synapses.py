@@ -11,7 +11,7 @@ import numpy as np
 from brian2 import NeuronGroup, Synapses
 
 __all__ = ["FORWARD_SYNAPSE", "FEEDBACK_SYNAPSE", "forward_projection", "feedback_projection",
-           "dense_indices"]
+           "dense_indices", "check_weight_matrix"]
 
 #: Forward synapse: instantaneous contribution to the drive (eq. 2.1). ``DW`` is the momentum
 #: of eq. 2.13 (zero and unused where the projection does not learn).
@@ -39,18 +39,24 @@ def dense_indices(n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
     return i.ravel(), j.ravel()
 
 
-def forward_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
-                       name: str | None = None, namespace: dict | None = None) -> Synapses:
-    """All-to-all forward synapses with weights ``W`` (shape: len(post) × len(pre)).
-
-    ``namespace`` holds the constants that plasticity code run by these synapses refers to.
-    """
+def check_weight_matrix(W, pre, post) -> np.ndarray:
+    """``W`` as a float array of shape (len(post), len(pre)) with finite entries, or a clear error."""
     W = np.asarray(W, dtype=float)
     if W.shape != (len(post), len(pre)):
         raise ValueError(f"weight matrix for {pre.name} -> {post.name} has shape {W.shape}; "
                          f"expected {(len(post), len(pre))}")
     if not np.all(np.isfinite(W)):
         raise ValueError(f"weight matrix for {pre.name} -> {post.name} contains NaN or inf")
+    return W
+
+
+def forward_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
+                       name: str | None = None, namespace: dict | None = None) -> Synapses:
+    """All-to-all forward synapses with weights ``W`` (shape: len(post) × len(pre)).
+
+    ``namespace`` holds the constants that plasticity code run by these synapses refers to.
+    """
+    W = check_weight_matrix(W, pre, post)
     # the synapses' own code (plasticity) must run on the layers' clock, not Brian2's default
     syn = Synapses(pre, post, FORWARD_SYNAPSE, clock=post.clock, name=name or "forward*",
                    namespace=namespace)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..models.emstdp import EMSTDPNetwork, recorded_counts
 from .checkpoint import load_checkpoint, save_checkpoint
+from .presentation import padded_blocks
 
 __all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "run_emstdp_block",
            "evaluate_emstdp", "EMSTDPLog", "train_emstdp"]
@@ -100,16 +101,11 @@ def evaluate_emstdp(net: EMSTDPNetwork, state, inputs, labels, progress=None) ->
     n = net.n_presentations
     inputs, labels = np.asarray(inputs, dtype=float), np.asarray(labels, dtype=int)
     correct = 0
-    for start in range(0, len(labels), n):
-        x, y = inputs[start:start + n], labels[start:start + n]
-        pad = n - len(y)
-        if pad:
-            x = np.vstack([x, np.repeat(x[:1], pad, axis=0)])
-            y = np.r_[y, np.repeat(y[:1], pad)]
+    for x, y, n_valid, n_done in padded_blocks(inputs, labels, n):
         res = run_emstdp_block(net, state, x, y, np.zeros(n))
-        correct += int(res.correct[: n - pad].sum())
+        correct += int(res.correct[:n_valid].sum())
         if progress:
-            progress(f"tested {min(start + n, len(labels))}/{len(labels)}")
+            progress(f"tested {n_done}/{len(labels)}")
     return correct / len(labels)
 
 

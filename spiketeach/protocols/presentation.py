@@ -14,7 +14,7 @@ from math import gcd
 import numpy as np
 from brian2 import TimedArray, second
 
-__all__ = ["PresentationSchedule", "window_counts"]
+__all__ = ["PresentationSchedule", "window_counts", "padded_blocks"]
 
 _US = 1e-6
 
@@ -97,3 +97,19 @@ def window_counts(spike_i: np.ndarray, spike_t: np.ndarray, n_cells: int,
     counts = np.zeros((schedule.n, n_cells), dtype=int)
     np.add.at(counts, (k[keep], spike_i[keep]), 1)
     return counts
+
+
+def padded_blocks(inputs: np.ndarray, labels: np.ndarray, n: int):
+    """Split a test set into blocks of exactly ``n`` presentations (a compiled network's block
+    size), padding the last with copies of its first example.
+
+    Yields ``(inputs, labels, n_valid, n_done)``: only the first ``n_valid`` rows are real;
+    ``n_done`` examples of the set are covered once this block is run.
+    """
+    for start in range(0, len(labels), n):
+        x, y = inputs[start:start + n], labels[start:start + n]
+        pad = n - len(y)
+        if pad:
+            x = np.vstack([x, np.repeat(x[:1], pad, axis=0)])
+            y = np.r_[y, np.repeat(y[:1], pad)]
+        yield x, y, n - pad, start + n - pad

@@ -18,7 +18,7 @@ import numpy as np
 from ..models.network import BANetwork
 from .checkpoint import load_checkpoint, save_checkpoint
 from ..analysis.accuracy import answers_from_counts, error_rate
-from .presentation import window_counts
+from .presentation import padded_blocks, window_counts
 
 __all__ = ["BlockResult", "TrainingLog", "run_block", "train_in_blocks", "targets_to_drive",
            "evaluate"]
@@ -184,15 +184,10 @@ def evaluate(ban: BANetwork, state: dict[str, np.ndarray] | None, inputs: np.nda
     if len(inputs) != len(labels):
         raise ValueError(f"{len(inputs)} inputs but {len(labels)} labels")
     answers = []
-    for start in range(0, len(labels), n):
-        x, y = inputs[start:start + n], labels[start:start + n]
-        pad = n - len(y)
-        if pad:
-            x = np.vstack([x, np.repeat(x[:1], pad, axis=0)])
-            y = np.r_[y, np.repeat(y[:1], pad)]
+    for x, y, n_valid, n_done in padded_blocks(inputs, labels, n):
         result = run_block(ban, state, x, y, np.zeros(n))
-        answers.append(result.answers[: n - pad])
+        answers.append(result.answers[:n_valid])
         if progress:
-            progress(f"tested {min(start + n, len(labels))}/{len(labels)}")
+            progress(f"tested {n_done}/{len(labels)}")
     answers = np.concatenate(answers)
     return error_rate(answers, labels), answers
