@@ -162,6 +162,8 @@ class BlockRunner:
     net: Network
     duration: object
     report: str | None = None
+    #: record per-code-object timings (read them with ``brian2.profiling_summary(net)``)
+    profile: bool = False
     _blocks_run: int = field(default=0, init=False)
     _built: bool = field(default=False, init=False)
 
@@ -204,11 +206,11 @@ class BlockRunner:
             ta.values[...] = arr  # the generated numpy/cython code reads this array in place
         for view, arr in values.items():
             view[:] = arr
-        self.net.run(self.duration, report=self.report, namespace={})
+        self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
 
     def _run_standalone(self, values, timed_arrays):
         if not self._built:
-            self.net.run(self.duration, report=self.report, namespace={})
+            self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
             device.build(directory=str(_current.build_dir), compile=True, run=False)
             self._built = True
         run_args = dict(values)

@@ -61,6 +61,13 @@ def test_train_mnist_runs_and_records(tiny_mnist_dir, runtime):
     assert any("presentations/s" in line and "ETA" in line for line in lines)
     train_images = read_idx(tiny_mnist_dir / "mnist" / "train-images-idx3-ubyte")
     assert result["gain"] == pytest.approx(input_gain(train_images))
+    # resuming a finished run returns its stored result instead of training or testing again
+    lines.clear()
+    again = train_mnist(run, tiny_mnist_dir / "out", resume=True, progress=lines.append)
+    assert again == saved and any("nothing to resume" in line for line in lines)
+    longer = MnistRun(**{**run.__dict__, "epochs": 2.0})
+    assert train_mnist(longer, tiny_mnist_dir / "out", resume=True,
+                       progress=lines.append)["examples_trained"] == 24
     with pytest.raises(DataError, match="corrupted or not the published file"):
         train_mnist(MnistRun(layers=[784, 4, 10], data_dir=str(tiny_mnist_dir)),
                     tiny_mnist_dir / "out2", progress=lines.append)

@@ -118,6 +118,11 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
         raise ValueError(f"layers must start with {x_tr.shape[1]} inputs and end with 10 outputs; "
                          f"got {run.layers}")
     n_blocks = max(1, int(round(run.epochs * len(y_tr) / run.block)))
+    finished = _finished_result(out_dir, run, n_blocks * run.block) if resume else None
+    if finished is not None:
+        progress(f"{out_dir}: already trained and tested ({finished['accuracy']:.2f} %), "
+                 "nothing to resume")
+        return finished
     schedule = PresentationSchedule(run.n_test_per_block + run.block, params.presentation,
                                     params.settle)
     ban = build_ba_network(run.layers, schedule, params=params, seed=run.seed, depth=run.depth,
@@ -147,6 +152,23 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
     progress(f"test accuracy {result['accuracy']:.2f} % on {n_final} images after "
              f"{result['examples_trained']} examples ({wall:.0f} s)")
     return result
+
+
+#: MnistRun fields that define what was trained (data_dir or checksum checks do not)
+_RUN_IDENTITY = ("layers", "dataset", "block", "n_test_per_block", "depth", "plasticity", "seed",
+                 "train_subset")
+
+
+def _finished_result(out_dir: Path, run: MnistRun, examples: int) -> dict | None:
+    """The stored result of this exact run if it completed (so a resumed figure script does not
+    re-test a finished network), else None."""
+    path = out_dir / "result.json"
+    if not path.exists():
+        return None
+    result = json.loads(path.read_text())
+    stored, wanted = result.get("run", {}), json.loads(json.dumps(run.__dict__))
+    same_run = all(stored.get(k) == wanted[k] for k in _RUN_IDENTITY)
+    return result if same_run and result.get("examples_trained") == examples else None
 
 
 def digits_data(seed: int = 0, n_test: int = 297):
