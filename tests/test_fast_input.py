@@ -62,3 +62,26 @@ def test_fast_equals_reference_on_cpp_standalone(tmp_path):
     """The issue's criterion: after 5 presentations, weights equal within 1e-6 relative."""
     out = _run_both("cpp_standalone", [784, 40, 10], 5, build_dir=tmp_path)
     _assert_equivalent(out, rtol=1e-6)
+
+
+def test_event_driven_feedback_equals_the_per_step_sum():
+    """delta = B err at every step, whether summed every step or updated when error cells switch."""
+    from brian2 import StateMonitor
+
+    sizes, n = [6, 5, 3], 3
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(0, 1.5, (n, sizes[0])), rng.integers(0, sizes[-1], n)
+    deltas = {}
+    for form in ("reference", "fast"):
+        select_device("runtime")
+        ban = build_ba_network(sizes, PresentationSchedule(n, P.presentation, P.settle), seed=1,
+                               plasticity=form)
+        mons = [StateMonitor(layer, "delta", record=True, name=f"delta{k}")
+                for k, layer in enumerate(ban.layers)]
+        ban.net.add(*mons)
+        run_block(ban, None, x, y, np.ones(n))
+        deltas[form] = [m.delta[:].copy() for m in mons]
+        reset_device()
+    for ref, fast in zip(deltas["reference"], deltas["fast"]):
+        assert np.count_nonzero(ref) > 0.05 * ref.size      # errors did reach the layer
+        np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12 * np.abs(ref).max())

@@ -178,7 +178,11 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         "reference": every projection updates every synapse every step (eqs. 2.1, 2.13
         literally). "fast": the first projection, whose input is constant per presentation, in
         the exact presentation-clocked form of :mod:`spiketeach.models.fast_input`
-        (O(N_out) per step instead of O(N_in N_out); same spikes, weights equal to rounding).
+        (O(N_out) per step instead of O(N_in N_out)), and event-driven feedback: the error
+        cells signal when they switch (:data:`~spiketeach.models.errors.ERROR_CHANGE_EVENT`)
+        and delta = B err is updated only then (:data:`~spiketeach.models.synapses.EVENT_FEEDBACK_SYNAPSE`)
+        instead of re-summed over every feedback synapse every step. Same spikes, weights equal
+        to rounding (tests/test_fast_input.py).
     record_layers : bool
         Also record the spikes of every layer (for tests and figures).
     """
@@ -243,13 +247,14 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         pre = group
 
     target = target_group(target_drive, params, clock)
-    error = signed_error_population(n_out, clock)
+    error = signed_error_population(n_out, clock, change_events=plasticity == "fast")
     to_error = [connect_to_error_population(layers[-1], error, "y", name="output_to_error"),
                 connect_to_error_population(target, error, "y_target", name="target_to_error")]
     feedback_syn = {}
     for k in learning:
         feedback_syn[k] = feedback_projection(error, layers[k], _feedback_matrix(k, sizes, B0),
-                                              name=f"feedback{k}")
+                                              name=f"feedback{k}",
+                                              event_driven=plasticity == "fast")
 
     out_mon = SpikeMonitor(layers[-1], name="output_spikes")
     layer_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in layers[:-1]]

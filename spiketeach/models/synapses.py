@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import NeuronGroup, Synapses
 
-__all__ = ["FORWARD_SYNAPSE", "FEEDBACK_SYNAPSE", "forward_projection", "feedback_projection",
+__all__ = ["FORWARD_SYNAPSE", "FEEDBACK_SYNAPSE", "EVENT_FEEDBACK_SYNAPSE", "EVENT_FEEDBACK_ON_CHANGE", "forward_projection", "feedback_projection",
            "dense_indices", "check_weight_matrix"]
 
 #: Forward synapse: instantaneous contribution to the drive (eq. 2.1). ``DW`` is the momentum
@@ -27,6 +27,14 @@ FEEDBACK_SYNAPSE = """
 B : 1 (constant)                 # fixed random feedback weight (eqs. A.5–A.6)
 delta_post = B * err_pre : 1 (summed)
 """
+
+#: The same feedback, event-driven: delta changes by B (err_last − err_sent) when an error cell
+#: switches (its ``err_change`` event, :data:`spiketeach.models.errors.ERROR_CHANGE_EVENT`), so
+#: delta = B err holds at every step, up to rounding, at a cost per switch instead of per step.
+EVENT_FEEDBACK_SYNAPSE = """
+B : 1 (constant)                 # fixed random feedback weight (eqs. A.5–A.6)
+"""
+EVENT_FEEDBACK_ON_CHANGE = "delta_post += B * (err_last_pre - err_sent_pre)"
 
 
 def dense_indices(n_pre: int, n_post: int) -> tuple[np.ndarray, np.ndarray]:
@@ -67,17 +75,26 @@ def forward_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
 
 
 def feedback_projection(error: NeuronGroup, post: NeuronGroup, B: np.ndarray,
-                        name: str | None = None) -> Synapses:
+                        name: str | None = None, *, event_driven: bool = False) -> Synapses:
     """Fixed feedback from the signed error populations to ``post``.
 
     ``B`` has shape (len(post), K) for K outputs; the synapses from the negative-error cells get −B.
+    ``event_driven`` uses :data:`EVENT_FEEDBACK_SYNAPSE` (the error cells must emit
+    ``err_change`` events) instead of the per-step sum :data:`FEEDBACK_SYNAPSE`.
     """
     B = np.asarray(B, dtype=float)
     k = len(error) // 2
     if B.shape != (len(post), k):
         raise ValueError(f"feedback matrix to {post.name} has shape {B.shape}; expected {(len(post), k)}")
     signed = np.hstack([B, -B])  # (n_post, 2K)
-    syn = Synapses(error, post, FEEDBACK_SYNAPSE, clock=post.clock, name=name or "feedback*")
+    if event_driven:
+        if "err_change" not in error.events:
+            raise ValueError(f"{error.name} emits no err_change events: build it with "
+                             "signed_error_population(..., change_events=True)")
+        syn = Synapses(error, post, EVENT_FEEDBACK_SYNAPSE, on_pre=EVENT_FEEDBACK_ON_CHANGE,
+                       on_event="err_change", clock=post.clock, name=name or "feedback*")
+    else:
+        syn = Synapses(error, post, FEEDBACK_SYNAPSE, clock=post.clock, name=name or "feedback*")
     i, j = dense_indices(2 * k, len(post))
     syn.connect(i=i, j=j)
     syn.B = signed.T.ravel()
