@@ -14,7 +14,7 @@ from spiketeach.protocols.training import run_block
 P = SamadiParams()
 
 
-def _run_both(device, sizes, n, build_dir=None, seed=1):
+def _run_both(device, sizes, n, build_dir=None, seed=1, depth=None):
     rng = np.random.default_rng(seed)
     x = rng.uniform(0, 1.5, (n, sizes[0]))
     y = rng.integers(0, sizes[-1], n)
@@ -22,7 +22,7 @@ def _run_both(device, sizes, n, build_dir=None, seed=1):
     for form in ("reference", "fast"):
         select_device(device, build_dir=None if build_dir is None else build_dir / form)
         ban = build_ba_network(sizes, PresentationSchedule(n, P.presentation, P.settle),
-                               seed=seed, plasticity=form, record_layers=True)
+                               seed=seed, plasticity=form, record_layers=True, depth=depth)
         first = run_block(ban, None, x, y, np.ones(n))
         second = run_block(ban, ban.get_state(), x[::-1], y[::-1], np.ones(n))  # chained block
         out[form] = (first.counts, second.counts, ban.weights(),
@@ -55,6 +55,16 @@ def test_fast_equals_reference_on_numpy():
     w0 = build_ba_network([6, 5, 3], PresentationSchedule(3, P.presentation, P.settle),
                           seed=1).weights()[0]
     assert not np.allclose(out["fast"][2][0], w0)  # the first layer did learn
+
+
+def test_fast_equals_reference_for_depth_1_learning():
+    """Only the output layer learns: the first projection stays presentation-clocked, fixed."""
+    out = _run_both("runtime", [6, 5, 3], 3, depth=1)
+    _assert_equivalent(out, rtol=1e-9)
+    w0 = build_ba_network([6, 5, 3], PresentationSchedule(3, P.presentation, P.settle),
+                          seed=1).weights()
+    np.testing.assert_array_equal(out["fast"][2][0], w0[0])
+    assert not np.allclose(out["fast"][2][1], w0[1])
 
 
 @pytest.mark.standalone

@@ -214,7 +214,8 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                                      "learning_gate": gate}
 
     learning = list(range(n_weight_layers - depth, n_weight_layers))  # indices into layers
-    fast = plasticity == "fast" and 0 in learning
+    # the input is constant per presentation whether or not the first layer learns
+    fast = plasticity == "fast"
     inp = loaded_input_group(stimulus, clock) if fast else graded_input_group(stimulus, clock)
     derivative = "sech2" if feedback == "broadcast" else "none"
     layers, forward, extra_objects = [], [], []
