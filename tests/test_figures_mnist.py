@@ -25,6 +25,16 @@ def test_fig5_quick_and_table2(tmp_path):
     assert 0 <= acc <= 100 and acc == out["ours"]["accuracy"]["3-layer"]
     assert saved["quick"] is True and len(saved["ours"]["curves"]["3-layer"]["examples"]) == 2
 
+    # the non-spiking rows: BP learns the 8×8 digits well above chance in 3 epochs
+    rate_fig = _load("samadi2017_rate_mnist")
+    rate_out = rate_fig.run(tmp_path, quick=True, rows=["BP", "BA"], progress=lambda s: None)
+    rate_saved = json.loads((tmp_path / "samadi2017_rate_mnist.json").read_text())
+    assert rate_saved["paper"]["accuracy"] == {"BP": 98.56, "BA": 97.67}
+    curve = rate_saved["ours"]["curves"]["BP"]
+    assert len(curve) == 4 and curve[-1] > 60 > curve[0]       # chance is 10 %
+    assert rate_saved["ours"]["accuracy"]["BP"] == rate_out["ours"]["accuracy"]["BP"]
+    assert rate_saved["protocol"]["layers"]["BP"] == [64, 100, 10]
+
     table = _load("samadi2017_table2")
     assert table.main(["--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "samadi2017_table2.json").read_text())
@@ -32,3 +42,6 @@ def test_fig5_quick_and_table2(tmp_path):
     assert rows["paper"]["accuracy"]["784-630-370-10"] == 97.05
     assert rows["ours"]["accuracy"]["784-630-370-10"] is None  # not run: shown as "—"
     assert rows["ours"]["wall_s"]["784-1000-10"] > 0
+    assert rows["ours"]["accuracy"]["BP"] == rate_saved["ours"]["accuracy"]["BP"]
+    assert rows["ours"]["accuracy"]["FA"] is None
+
