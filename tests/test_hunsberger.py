@@ -228,3 +228,73 @@ def test_split_half_reliability_separates_noise_from_tuning():
             times += list(ts)
     rel = split_half_reliability(idx, times, 2, pres, np.arange(n), skip=0.0)
     assert rel[0] > 0.6 and abs(rel[1]) < 0.4
+
+
+# --------------------------------------------------------------------------- formulations
+
+def _run_formulation(formulation, n, build_dir=None, **changes):
+    """One block of a small network (learning on after the first presentation) in one formulation:
+    spikes of every spiking group, final weights and the decoded output."""
+    from brian2 import SpikeMonitor
+
+    from spiketeach.devices import reset_device, select_device
+    from spiketeach.models.hunsberger import build_fa_network
+    from spiketeach.protocols.presentation import PresentationSchedule
+
+    # a large learning rate and a short flush period make every part of the lazy updates matter
+    p = P.replace(sizes=(10, 20, 20, 2), n_per_dim=20, eta=5.0, formulation=formulation,
+                  lazy_flush=10 * ms, **changes)
+    if build_dir is None:
+        select_device("runtime", target="numpy")
+    else:
+        select_device("cpp_standalone", build_dir=build_dir)
+    try:
+        x, y = LinearMapTask(10, 2).sample(n, np.random.default_rng(0))
+        fan = build_fa_network(PresentationSchedule(n, p.presentation, 0 * second), params=p,
+                               seed=0)
+        mons = [SpikeMonitor(g) for g in [*fan.hidden, fan.output, *fan.errors]]
+        fan.net.add(*mons)
+        fan.runner.run({}, {fan.stimulus: x, fan.target_values: y,
+                            fan.learning_gate: np.r_[0.0, np.ones(n - 1)],
+                            fan.record_gate: np.ones(n)})
+        spikes = [(np.asarray(m.i[:]), np.asarray(m.t[:])) for m in mons]
+        return spikes, fan.weights(), np.asarray(fan.y_monitor.s[:])
+    finally:
+        reset_device()
+
+
+def _assert_same_run(ref, fast):
+    for (i1, t1), (i2, t2) in zip(ref[0], fast[0]):
+        assert len(i1) > 0
+        np.testing.assert_array_equal(i1, i2)
+        np.testing.assert_array_equal(t1, t2)
+    for w_ref, w_fast, w0 in zip(ref[1], fast[1], initial_weights_small()):
+        assert np.abs(w_ref - w0).max() > 1e-3  # the weights did learn (w0 ~ 4e-4)
+        np.testing.assert_allclose(w_fast, w_ref, rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(ref[2], fast[2])
+
+
+def initial_weights_small():
+    from spiketeach.models.hunsberger import initial_weights
+    return initial_weights(P.replace(sizes=(10, 20, 20, 2)), 0)[0]
+
+
+@pytest.mark.parametrize("changes", [{}, {"error_routing": "direct", "encoders": "random"}])
+def test_fast_formulation_equals_reference_runtime(changes):
+    # lazy exact weight updates + linked population inputs vs per-step updates + summed copies:
+    # the same spikes, weights within 1e-9 (only the rounding of the weight sums differs)
+    ref = _run_formulation("reference", 3, **changes)
+    fast = _run_formulation("fast", 3, **changes)
+    _assert_same_run(ref, fast)
+
+
+@pytest.mark.slow
+@pytest.mark.standalone
+def test_fast_formulation_equals_reference_cpp_standalone(tmp_path):
+    # the same on the device the benchmark times (two builds: ~1-3 min of compiling)
+    import shutil
+    if shutil.which("g++") is None and shutil.which("c++") is None:
+        pytest.skip("no C++ compiler")
+    ref = _run_formulation("reference", 6, build_dir=tmp_path / "reference")
+    fast = _run_formulation("fast", 6, build_dir=tmp_path / "fast")
+    _assert_same_run(ref, fast)

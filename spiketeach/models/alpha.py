@@ -53,15 +53,26 @@ def alpha_kernel(t, tau_s=0.003):
 
 def alpha_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, *,
                      extra_model: str = "", namespace: dict | None = None,
-                     name: str | None = None, mask: np.ndarray | None = None) -> Synapses:
+                     name: str | None = None, mask: np.ndarray | None = None,
+                     on_pre: str = ALPHA_ON_PRE, on_post: dict | None = None,
+                     on_event: dict | None = None) -> Synapses:
     """Synapses ``pre -> post`` with weights ``W`` (len(post) × len(pre)) through alpha synapses.
 
     ``post`` must contain :data:`ALPHA_TARGET`. ``mask`` (same shape as W) keeps only the
-    synapses where it is True (e.g. the non-zero entries of sparse decoders).
+    synapses where it is True (e.g. the non-zero entries of sparse decoders). ``on_pre`` must
+    end with :data:`ALPHA_ON_PRE` (code before it may e.g. bring ``w`` up to date);
+    ``on_post`` and ``on_event`` add pathways (Brian2's arguments of the same names).
     """
     W = check_weight_matrix(W, pre, post)
-    syn = Synapses(pre, post, "w : 1\n" + extra_model, on_pre=ALPHA_ON_PRE, clock=post.clock,
-                   namespace=namespace, name=name or "alpha*")
+    if not on_pre.rstrip().endswith(ALPHA_ON_PRE):
+        raise ValueError("on_pre must end with the alpha kick " + repr(ALPHA_ON_PRE))
+    kwargs = {}
+    if on_post:
+        kwargs["on_post"] = on_post
+    if on_event:
+        kwargs["on_event"] = on_event
+    syn = Synapses(pre, post, "w : 1\n" + extra_model, on_pre=on_pre, clock=post.clock,
+                   namespace=namespace, name=name or "alpha*", **kwargs)
     i, j = dense_indices(len(pre), len(post))
     vals = W.T.ravel()
     if mask is not None:

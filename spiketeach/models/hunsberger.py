@@ -17,6 +17,20 @@
 
 Everything runs on ONE clock (monitors aside) and one namespace. The model never reads files;
 :mod:`spiketeach.protocols.linear_map` supplies stimuli, targets and the learning gate.
+
+Two formulations (``HunsbergerParams.formulation``), one model
+-------------------------------------------------------------
+Per step, "reference" does O(synapses) work in the weight updates (4800 + 6400 + 800 synapses,
+every step) and copies every population's input through summed synapses (4 × 400 + 10). "fast"
+does the same arithmetic where it is needed: the learning projections catch up lazily and exactly
+(:mod:`spiketeach.models.fa_rules`: one accumulator per post neuron, each synapse updated when its
+pre neuron spikes and at the end of each ``lazy_flush`` period), and the on/off populations read
+their input through linked variables (:mod:`spiketeach.models.nef`). The feedback (a dense 10 × 80
+product per layer, changing every step) and the 10 one-to-one PES error copies stay summed: their
+value must be the previous step's, which is what the summed update gives. The one visible
+difference: the recorded target ``y_node.ystar`` is linked to ``target.ystar`` and so sampled at
+the same instant as ``y`` (the reference's copy lags one step); the error that drives learning is
+the same number in both (tests/test_hunsberger.py proves spikes equal and weights within 1e-9).
 """
 
 from __future__ import annotations
@@ -25,21 +39,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import (Clock, EventMonitor, Network, NeuronGroup, StateMonitor, Synapses,
-                    TimedArray, ms, second)
+                    TimedArray, linked_var, ms, second)
 
 from ..devices import BlockRunner
 from ..protocols.presentation import PresentationSchedule
-from .alpha import ALPHA_CONTINUOUS, ALPHA_TARGET, alpha_projection
-from .fa_rules import (FEEDBACK_SYNAPSE, HIDDEN_TEACHING, OUTPUT_TEACHING, add_learning,
-                       add_teaching)
+from .alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
+from .fa_rules import (FEEDBACK_SYNAPSE, HIDDEN_TEACHING, LAZY_EVENTS, LAZY_STATE,
+                       OUTPUT_TEACHING, add_teaching, learning_projection)
 from .lif import HunsbergerParams, gain_bias, lif_group, lif_namespace, lif_rate
 from .nef import (PopulationCode, decode_into, encode_from, make_population_code,
                   population_group, value_node)
 from .synapses import dense_indices
 
-__all__ = ["FANetwork", "build_fa_network", "initial_weights", "ERROR_ROUTINGS"]
+__all__ = ["FANetwork", "build_fa_network", "initial_weights", "ERROR_ROUTINGS", "FORMULATIONS"]
 
 ERROR_ROUTINGS = ("layerwise", "direct")
+FORMULATIONS = ("fast", "reference")
 
 #: Custom event that marks hidden spikes inside recording windows (rasters without storing
 #: every spike of a 1000 s run).
@@ -158,6 +173,9 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
     p = params or HunsbergerParams()
     if p.error_routing not in ERROR_ROUTINGS:
         raise ValueError(f"unknown error_routing {p.error_routing!r}; choose one of {ERROR_ROUTINGS}")
+    if p.formulation not in FORMULATIONS:
+        raise ValueError(f"unknown formulation {p.formulation!r}; choose one of {FORMULATIONS}")
+    fast = p.formulation == "fast"
     n_in, *hid, n_out = (int(n) for n in p.sizes)
     if not hid:
         raise ValueError("the network needs at least one hidden layer")
@@ -180,7 +198,11 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
     ns = lif_namespace(p) | {"stimulus": stimulus, "target_values": target_values,
                              "learning_gate": gate, "record_gate": record_gate,
                              "inhibition": p.inhibition}
-    eta_model = "eta_w : 1/second (shared, constant)"
+    if fast:
+        n_steps = int(round(float(schedule.duration / p.dt)))
+        flush_steps = max(1, int(round(float(p.lazy_flush / p.dt))))
+        ns |= {"flush_steps": flush_steps, "last_step": n_steps - 1}
+    learn_state = LAZY_STATE if fast else ""
     tau_rc, tau_ref = float(p.tau_rc), float(p.tau_ref)
 
     # --- input encoder: +x_i and -x_i straight into the current
@@ -194,43 +216,52 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
     encoder.dim = np.r_[np.arange(n_in), np.arange(n_in)]
 
     # --- hidden layers
-    events = {"record": RECORD_EVENT} if record_hidden else None
+    events = ({"record": RECORD_EVENT} if record_hidden else {}) | (LAZY_EVENTS if fast else {})
     hidden, forward = [], []
     pre = encoder
     for k, n in enumerate(hid):
         layer = lif_group(n, p, clock, trace=True, namespace=ns, name=f"hidden{k}",
-                          extra_equations=ALPHA_TARGET + HIDDEN_TEACHING, events=events)
+                          extra_equations=ALPHA_TARGET + HIDDEN_TEACHING + learn_state,
+                          events=events)
         layer.gain, layer.bias = 1.0, 1.0
-        add_teaching(layer, p.surrogate)
-        syn = alpha_projection(pre, layer, W0[k], extra_model=eta_model, namespace=ns,
-                               name=f"forward{k}")
-        add_learning(syn, p.eta / second)
+        add_teaching(layer, p.surrogate, lazy=fast)
+        syn = learning_projection(pre, layer, W0[k], p.eta / second, lazy=fast, namespace=ns,
+                                  name=f"forward{k}")
         hidden.append(layer)
         forward.append(syn)
         pre = layer
 
     # --- output: W_out maps the last hidden layer to the 10-D input of the output population
-    out_node = value_node(n_out, p, clock, extra_equations=OUTPUT_TEACHING, namespace=ns,
-                          name="out_node")
-    add_teaching(out_node, "pes")
-    syn = alpha_projection(pre, out_node, W0[-1], extra_model=eta_model, namespace=ns,
-                           name=f"forward{len(hid)}")
-    add_learning(syn, p.eta / len(pre) / second)  # PES divides by the number of pre neurons
+    out_node = value_node(n_out, p, clock, extra_equations=OUTPUT_TEACHING + learn_state,
+                          namespace=ns, name="out_node", events=LAZY_EVENTS if fast else None)
+    add_teaching(out_node, "pes", lazy=fast)
+    # PES divides by the number of pre neurons
+    syn = learning_projection(pre, out_node, W0[-1], p.eta / len(pre) / second, lazy=fast,
+                              namespace=ns, name=f"forward{len(hid)}")
     forward.append(syn)
     out_code = make_population_code(n_out, p, p.output_intercepts, rng)
-    output = population_group(out_code, p, clock, namespace=ns, name="output")
-    conns = [encode_from(out_node, "s", output, out_code, name="out_node_to_output")]
+    conns = []
+    if fast and p.encoders == "onoff":
+        output = population_group(out_code, p, clock, namespace=ns, name="output",
+                                  linked={"u": (out_node, "s")})
+    else:
+        output = population_group(out_code, p, clock, namespace=ns, name="output")
+        conns.append(encode_from(out_node, "s", output, out_code, name="out_node_to_output"))
 
     # --- decoded output y, filtered target y*, and y - y*
     target = NeuronGroup(n_out, ALPHA_CONTINUOUS.format(name="ystar", u="target_values(t, i)"),
                          method="exponential_euler", namespace=ns, clock=clock, name="target")
     y_node = value_node(n_out, p, clock, namespace=ns, name="y_node",
-                        extra_equations="ystar : 1\nerr_in = s - ystar : 1\n")
+                        extra_equations=("ystar : 1 (linked)\n" if fast else "ystar : 1\n")
+                        + "err_in = s - ystar : 1\n")
     conns.append(decode_into(output, out_code, y_node, name="output_decoders"))
-    copy = Synapses(target, y_node, "ystar_post = ystar_pre : 1 (summed)", clock=clock,
-                    namespace=ns, name="target_to_y")
-    copy.connect(j="i")
-    conns.append(copy)
+    if fast:
+        y_node.ystar = linked_var(target, "ystar")
+    else:
+        copy = Synapses(target, y_node, "ystar_post = ystar_pre : 1 (summed)", clock=clock,
+                        namespace=ns, name="target_to_y")
+        copy.connect(j="i")
+        conns.append(copy)
 
     # --- error populations
     n_err = len(hid) + 1 if p.error_routing == "layerwise" else 1
@@ -238,9 +269,17 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
     source, variable = y_node, "err_in"
     for m in range(n_err):
         code = make_population_code(n_out, p, p.error_intercepts, rng)
-        pop = population_group(code, p, clock, gated=True, namespace=ns, name=f"error{m}")
+        if fast and p.encoders == "onoff":
+            # the first reads y - y* (y_node.err_in, from the linked sources), the next the
+            # previous error node's decoded value
+            linked = ({"ys": (y_node, "s"), "ys_star": (target, "ystar")} if m == 0
+                      else {"u": (source, variable)})
+            pop = population_group(code, p, clock, gated=True, namespace=ns, name=f"error{m}",
+                                   linked=linked, linked_value="ys - ys_star" if m == 0 else None)
+        else:
+            pop = population_group(code, p, clock, gated=True, namespace=ns, name=f"error{m}")
+            conns.append(encode_from(source, variable, pop, code, name=f"to_error{m}"))
         node = value_node(n_out, p, clock, namespace=ns, name=f"error{m}_node")
-        conns.append(encode_from(source, variable, pop, code, name=f"to_error{m}"))
         conns.append(decode_into(pop, code, node, name=f"error{m}_decoders"))
         errors.append(pop)
         error_nodes.append(node)

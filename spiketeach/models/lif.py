@@ -115,6 +115,13 @@ class HunsbergerParams:
     posttest_fraction: float = 0.1
     #: simulation step (Nengo's 1 ms)
     dt: object = _time(1 * ms)
+    # --- formulation (the same model either way; see spiketeach.models.hunsberger) ---
+    #: "fast": event-driven exact weight updates and linked population inputs; "reference": the
+    #: straightforward per-step weight updates and summed copies (kept to prove the two equal)
+    formulation: str = "fast"
+    #: "fast" only: the lazy weight updates are brought up to date at least this often (bounds
+    #: the growth factor exp(lazy_flush / tau_pre) of their per-neuron accumulators)
+    lazy_flush: object = _time(50 * ms)
 
     def replace(self, **changes) -> "HunsbergerParams":
         return replace(self, **changes)

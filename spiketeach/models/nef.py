@@ -18,6 +18,12 @@ In Brian2 the decoded value lives in a small "value node" group (D units with
 :data:`~spiketeach.models.alpha.ALPHA_TARGET`: the decoders are the weights of event-driven alpha
 synapses into it), and each population reads its input value through summed synapses
 ``s_in_post = enc * value_pre`` (N synapses for on/off encoders, N·D for random ones).
+
+With on/off encoders each neuron reads ONE dimension, so the summed synapses are a copy; the fast
+formulation replaces them by linked variables (``population_group(..., linked=...)``): no synapses
+and no per-step summing. Summed variables are updated at the start of the ``groups`` slot, before
+the source's state updater; the linked input is stored into ``s_in`` at that same point (a
+``run_regularly`` at order -1), so the input is the same number in both forms.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Clock, NeuronGroup, Synapses
+from brian2 import Clock, NeuronGroup, Synapses, linked_var
 
 from .alpha import ALPHA_TARGET, alpha_projection
 from .lif import HunsbergerParams, gain_bias, lif_group, lif_namespace, lif_rate
@@ -116,30 +122,53 @@ def make_population_code(dims: int, params: HunsbergerParams, intercepts: tuple,
 
 def population_group(code: PopulationCode, params: HunsbergerParams, clock: Clock, *,
                      gated: bool = False, namespace: dict | None = None,
-                     name: str | None = None) -> NeuronGroup:
-    """LIF neurons of a population; input ``s_in`` is summed from :func:`encode_from`.
+                     name: str | None = None, linked: dict | None = None,
+                     linked_value: str | None = None) -> NeuronGroup:
+    """LIF neurons of a population; input ``s_in`` is summed from :func:`encode_from`, or read
+    from linked variables.
 
     ``gated``: subtract ``inhibition`` from every neuron's current while ``learning_gate(t)`` is 0
     (the original switches learning off by silencing the error population with -20).
+    ``linked``: ``{name: (group, variable)}`` (on/off encoders only): each neuron links ``name``
+    to ``group.variable`` of its own dimension, and ``s_in = enc * (linked_value)`` (an
+    expression of those names; default: the one name) is stored at the start of the LIF update.
     """
     if gated:
-        extra = ("s = s_in - inhibition * (1 - learning_gate(t)) / gain : 1\n"
-                 "s_in : 1\n")
+        extra = "s = s_in - inhibition * (1 - learning_gate(t)) / gain : 1\n"
     else:
-        extra = "s = s_in : 1\ns_in : 1\n"
+        extra = "s = s_in : 1\n"
+    if linked:
+        if np.any(np.count_nonzero(code.encoders, axis=1) != 1):
+            raise ValueError("linked inputs need one non-zero encoder entry per neuron (on/off)")
+        value = linked_value or next(iter(linked))
+        extra += "enc : 1 (constant)\n" + "".join(f"{k} : 1 (linked)\n" for k in linked)
+    extra += "s_in : 1\n"
     ns = {"inhibition": params.inhibition} | (namespace or {})
     group = lif_group(code.n, params, clock, extra_equations=extra, namespace=ns, name=name)
+    if linked:
+        # s_in is stored once per step exactly where a summed variable would be updated (groups
+        # slot, before the state updaters); the LIF update and the reset (which needs J) use it.
+        # (A separate loop: the gathers through the link indices would keep the LIF loop from
+        # being vectorised.)
+        group.run_regularly(f"s_in = enc * ({value})", when="groups", order=-1,
+                            name=f"{group.name}_input")
     group.gain = code.gains
     group.bias = code.biases
+    if linked:
+        j, dims = np.nonzero(code.encoders)  # j: neuron (all of them, in order), dims: its axis
+        group.enc = code.encoders[j, dims]
+        for k, (source, variable) in linked.items():
+            setattr(group, k, linked_var(source, variable, index=dims))
     return group
 
 
 def value_node(dims: int, params: HunsbergerParams, clock: Clock, *, extra_equations: str = "",
-               namespace: dict | None = None, name: str | None = None) -> NeuronGroup:
-    """``dims`` units holding an alpha-filtered decoded value ``s``."""
+               namespace: dict | None = None, name: str | None = None,
+               events: dict | None = None) -> NeuronGroup:
+    """``dims`` units holding an alpha-filtered decoded value ``s`` (``events``: custom events)."""
     return NeuronGroup(dims, ALPHA_TARGET + extra_equations, method="exact",
                        namespace=lif_namespace(params) | (namespace or {}), clock=clock,
-                       name=name or "node*")
+                       name=name or "node*", events=dict(events or {}))
 
 
 def decode_into(population: NeuronGroup, code: PopulationCode, node: NeuronGroup,
