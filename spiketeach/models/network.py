@@ -151,7 +151,8 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                      feedback_weights: list[np.ndarray] | None = None,
                      target_drive_high: float = 20.0,
                      plasticity: str = "reference",
-                     record_layers: bool = False) -> BANetwork:
+                     record_layers: bool = False,
+                     formulation: str | None = None) -> BANetwork:
     """Build a spiking network trained by broadcast alignment.
 
     Parameters
@@ -185,6 +186,10 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         to rounding (tests/test_fast_input.py).
     record_layers : bool
         Also record the spikes of every layer (for tests and figures).
+    formulation : {None, "standard", "genn"}
+        "genn": the Brian2GeNN-compatible formulation of
+        :mod:`spiketeach.models.genn_formulation` (per-step plasticity; same spikes). None (the
+        default) chooses it when the selected device is ``genn``, else "standard".
     """
     if plasticity not in PLASTICITY_FORMS:
         raise ValueError(f"unknown plasticity {plasticity!r}; choose one of {PLASTICITY_FORMS}")
@@ -203,6 +208,17 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     b0 = _check_list("biases", biases, [b.shape for b in b0]) or b0
     B0 = _check_list("feedback_weights", feedback_weights, [b.shape for b in B0]) or B0
 
+    learning = list(range(n_weight_layers - depth, n_weight_layers))  # indices into layers
+    derivative = "sech2" if feedback == "broadcast" else "none"
+    from .genn_formulation import build_ba_network_genn, choose_formulation  # (imports this module)
+    if choose_formulation(formulation) == "genn":  # per-step plasticity in GeNN's terms
+        return build_ba_network_genn(sizes, schedule, params=params, W0=W0, b0=b0, B0=B0,
+                                     learning=learning, derivative=derivative,
+                                     plasticity=plasticity,
+                                     target_drive_high=target_drive_high,
+                                     record_layers=record_layers,
+                                     feedback_matrix=lambda k: _feedback_matrix(k, sizes, B0))
+
     clock = Clock(dt=params.dt, name="samadi_clock")
     n_in, n_out = sizes[0], sizes[-1]
     stimulus = schedule.stimulus_array(np.zeros((schedule.n, n_in)), "stimulus")
@@ -213,11 +229,9 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     ns = samadi_namespace(params) | {"stimulus": stimulus, "target_drive": target_drive,
                                      "learning_gate": gate}
 
-    learning = list(range(n_weight_layers - depth, n_weight_layers))  # indices into layers
     # the input is constant per presentation whether or not the first layer learns
     fast = plasticity == "fast"
     inp = loaded_input_group(stimulus, clock) if fast else graded_input_group(stimulus, clock)
-    derivative = "sech2" if feedback == "broadcast" else "none"
     layers, forward, extra_objects = [], [], []
     pre = inp
     for k, n in enumerate(sizes[1:]):
