@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all figures clean
+.PHONY: demo test test-all test-genn test-cuda figures clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "spiketeach needs Python >= 3.10"'
@@ -25,8 +25,38 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -ra --runslow
 
+# GPU code generation, each in its own environment (see README, "Devices"). Neither needs a GPU:
+# test-genn generates the Brian2GeNN projects (GeNN is on no registry), test-cuda generates the
+# Brian2CUDA project and compiles it with nvcc.
+GENN_VENV := .venv-genn
+CUDA_VENV := .venv-cuda
+# Brian2CUDA 1.0b1 pins brian2 2.10.1, which needs Python >= 3.12
+PYTHON_CUDA ?= $(firstword $(foreach p,python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.1[23]*/bin/python3),\
+	$(shell $(p) -c 'import sys; assert sys.version_info >= (3, 12); print(sys.executable)' 2>/dev/null)))
+# cuRAND for nvcc when the toolkit lacks it: nvidia-curand is CUDA 13's (CUDA 12: nvidia-curand-cu12)
+CURAND ?= nvidia-curand>=10.4
+
+$(GENN_VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(GENN_VENV)
+	$(GENN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(GENN_VENV)/bin/python -m pip install --quiet -e '.[test,genn]'
+	touch $@
+
+test-genn: $(GENN_VENV)/.installed
+	$(GENN_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m genn tests/test_genn.py
+
+$(CUDA_VENV)/.installed: setup.cfg pyproject.toml
+	@test -n "$(PYTHON_CUDA)" || { echo "make test-cuda needs Python >= 3.12 (Brian2CUDA pins brian2 2.10.1): make test-cuda PYTHON_CUDA=/path/to/python3.12"; exit 1; }
+	$(PYTHON_CUDA) -m venv $(CUDA_VENV)
+	$(CUDA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CUDA_VENV)/bin/python -m pip install --quiet -e '.[test,cuda]' '$(CURAND)'
+	touch $@
+
+test-cuda: $(CUDA_VENV)/.installed
+	$(CUDA_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m cuda tests/test_cuda.py
+
 figures: $(STAMP)
 	for f in $$($(BIN)/spiketeach figures | awk '{print $$1}'); do $(BIN)/spiketeach figure $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) output .pytest_cache
+	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) output .pytest_cache

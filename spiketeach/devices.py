@@ -8,9 +8,13 @@ Devices
     Generates and compiles one C++ program per network; protocols re-run the same binary with
     ``run_args`` (new weights, stimuli, learning gates), so nothing recompiles between blocks.
 ``genn``
-    Brian2GeNN (``pip install 'spiketeach[genn]'`` and a GeNN checkout in ``GENN_PATH``).
+    Brian2GeNN (``pip install 'spiketeach[genn]'`` in its own environment, brian2 < 2.6, and a
+    GeNN 4 checkout in ``GENN_PATH`` to compile). One ``run()`` per build: a
+    :class:`BlockRunner` runs one block. Models pick their GeNN formulation automatically.
 ``cuda_standalone``
-    Brian2CUDA (``pip install 'spiketeach[cuda]'`` and the CUDA toolkit).
+    Brian2CUDA (``pip install 'spiketeach[cuda]'``, nvcc, and cuRAND: the toolkit's or the
+    ``nvidia-curand`` wheel's). Without a GPU, pass ``compute_capability``: GPU detection is
+    switched off and code is generated and compiled for that architecture.
 
 Use :func:`select_device` before building a network and :class:`BlockRunner` to run it in blocks.
 """
@@ -19,16 +23,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import brian2
 from brian2 import Network, TimedArray, device, get_device, prefs, set_device
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
 __all__ = ["DEVICES", "DeviceError", "DeviceConfig", "select_device", "reset_device",
-           "is_standalone", "BlockRunner"]
+           "is_standalone", "BlockRunner", "brian2_supports_run_args", "find_curand",
+           "compiled_binary"]
 
 DEVICES = ("runtime", "cpp_standalone", "genn", "cuda_standalone")
 RUNTIME_TARGETS = ("numpy", "cython")
@@ -38,8 +45,23 @@ _INSTALL_HINTS = {
              "(it needs brian2 < 2.6 in its own virtual environment: `make test-genn`) and point "
              "GENN_PATH at a GeNN 4 checkout."),
     "cuda_standalone": ("Brian2CUDA is not installed. Install it with `pip install "
-                        "'spiketeach[cuda]'` and make sure nvcc (CUDA toolkit) is on PATH."),
+                        "'spiketeach[cuda]'` (its own virtual environment: `make test-cuda`) and "
+                        "make sure nvcc (CUDA toolkit) is on PATH or in CUDA_PATH."),
 }
+
+#: Brian2CUDA without a GPU: code is generated and compiled for this architecture (sm_80,
+#: A100; CUDA 13 supports nothing older than sm_75).
+DEFAULT_COMPUTE_CAPABILITY = 8.0
+#: nvcc 12+ (CCCL/thrust) needs C++17; Brian2CUDA's makefile asks for C++11 and Brian2's gcc
+#: flags for C++11.
+CUDA_CXX_STANDARD = "-std=c++17"
+
+
+def brian2_supports_run_args() -> bool:
+    """Whether this Brian2 can re-run a standalone binary with new values (``run_args``,
+    Brian2 >= 2.6; the Brian2GeNN environment has 2.5)."""
+    major, minor = (int(x) for x in brian2.__version__.split(".")[:2])
+    return (major, minor) >= (2, 6)
 
 
 class DeviceError(RuntimeError):
@@ -54,6 +76,8 @@ class DeviceConfig:
     build_dir: Path | None = None
     threads: int = 1
     target: str = "numpy"
+    #: cuda_standalone: the architecture compiled for (None: the detected GPU's)
+    compute_capability: float | None = None
 
     @property
     def standalone(self) -> bool:
@@ -64,7 +88,10 @@ _current = DeviceConfig("runtime")
 
 
 def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None = None,
-                  threads: int = 1, target: str = "numpy") -> DeviceConfig:
+                  threads: int = 1, target: str = "numpy",
+                  compute_capability: float | None = None,
+                  cuda_path: str | os.PathLike | None = None,
+                  generate_only: bool = False) -> DeviceConfig:
     """Select and reset a Brian2 device.
 
     Parameters
@@ -78,11 +105,23 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
         slow down small networks).
     target : {"numpy", "cython"}
         Code-generation target of the runtime device.
+    compute_capability : float, optional
+        cuda_standalone: compile for this GPU architecture (e.g. 8.0 for sm_80) and switch
+        GPU detection off, so that code is generated and compiled on a machine without a GPU.
+        If omitted, the GPU is detected (``nvidia-smi``), or, where there is none, 8.0 is used.
+    cuda_path : path, optional
+        cuda_standalone: the CUDA toolkit (else ``CUDA_PATH``, the directory of ``nvcc`` on
+        PATH, or ``/usr/local/cuda``).
+    generate_only : bool
+        genn: the (one) ``run()`` generates the GeNN project and neither compiles nor runs it
+        (what can be checked without GeNN and a GPU). Brian2GeNN builds during ``run()``
+        (a build after the run statement is refused), so this is fixed here, not at build time.
 
     Raises
     ------
     DeviceError
-        For an unknown name or a backend that is not installed.
+        For an unknown name, a backend that is not installed, or a CUDA toolkit without nvcc
+        or cuRAND.
     """
     global _current
     if name not in DEVICES:
@@ -105,17 +144,95 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
 
     build = Path(build_dir) if build_dir else Path(tempfile.mkdtemp(prefix=f"spiketeach-{name}-"))
     build.mkdir(parents=True, exist_ok=True)
-    set_device(name, build_on_run=False, directory=str(build))
+    if name == "genn":  # Brian2GeNN only builds from within its one run()
+        set_device(name, build_on_run=True, directory=str(build), compile=not generate_only,
+                   run=not generate_only)
+    else:
+        set_device(name, build_on_run=False, directory=str(build))
+    # Brian2's default `make -j` starts one compiler per file at once: dozens on a 2-core box
+    prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+    cc = None
+    if name == "cuda_standalone":
+        cc = _configure_cuda(build, compute_capability, cuda_path)
     if name == "cpp_standalone":
         prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
-        # Brian2's default `make -j` starts one compiler per file at once: dozens on a 2-core box
-        prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
         # Standalone compiles with -ffast-math but does not link with it, which leaves
         # flush-to-zero off; decaying momentum terms then become denormals and cost 2-3x.
         if "-ffast-math" not in prefs.codegen.cpp.extra_link_args:
             prefs.codegen.cpp.extra_link_args = list(prefs.codegen.cpp.extra_link_args) + ["-ffast-math"]
-    _current = DeviceConfig(name, build, threads, target)
+    _current = DeviceConfig(name, build, threads, target, cc)
     return _current
+
+
+def _configure_cuda(build: Path, compute_capability, cuda_path) -> float | None:
+    """Brian2CUDA's preferences for this machine: toolkit, architecture, cuRAND, C++17."""
+    backend = prefs.devices.cuda_standalone.cuda_backend
+    cuda = Path(cuda_path or os.environ.get("CUDA_PATH") or
+                (Path(shutil.which("nvcc")).resolve().parent.parent if shutil.which("nvcc")
+                 else "/usr/local/cuda"))
+    if not (cuda / "bin" / "nvcc").exists():
+        raise DeviceError(f"no nvcc in {cuda / 'bin'}: install the CUDA toolkit and pass "
+                          "cuda_path= or set CUDA_PATH")
+    backend.cuda_path = str(cuda)
+    if compute_capability is None and shutil.which("nvidia-smi") is None:
+        compute_capability = DEFAULT_COMPUTE_CAPABILITY
+    if compute_capability is not None:  # no GPU to ask: generate for the given architecture
+        backend.detect_gpus = False
+        backend.gpu_id = 0
+        backend.compute_capability = float(compute_capability)
+    curand = find_curand(cuda)
+    if curand is None:
+        raise DeviceError(f"cuRAND not found in {cuda} nor in an nvidia-curand wheel: "
+                          "`pip install nvidia-curand` (CUDA 13; nvidia-curand-cu12 for CUDA 12)")
+    include, lib = curand
+    if (lib / "libcurand.so").exists():
+        libdir = lib
+    else:  # wheels ship only libcurand.so.N; -lcurand needs the unversioned name
+        libdir = build / "curand_lib"
+        libdir.mkdir(exist_ok=True)
+        link = libdir / "libcurand.so"
+        if not link.exists():
+            target = sorted(lib.glob("libcurand.so*"))[0]
+            link.symlink_to(target)
+    # link against the unversioned name, load (rpath) from where libcurand.so.N lives
+    for pref, value in (("include_dirs", str(include)), ("library_dirs", str(libdir)),
+                        ("runtime_library_dirs", str(lib))):
+        current = list(prefs[f"codegen.cpp.{pref}"])
+        if value not in current:
+            prefs[f"codegen.cpp.{pref}"] = current + [value]
+    gcc = [f for f in prefs.codegen.cpp.extra_compile_args_gcc if not f.startswith("-std=")]
+    prefs.codegen.cpp.extra_compile_args_gcc = gcc + [CUDA_CXX_STANDARD]
+    nvcc = [f for f in backend.extra_compile_args_nvcc if not f.startswith("-std=")]
+    backend.extra_compile_args_nvcc = nvcc + [CUDA_CXX_STANDARD]
+    return compute_capability
+
+
+def find_curand(cuda_path: str | os.PathLike | None = None) -> tuple[Path, Path] | None:
+    """(include dir, library dir) of cuRAND: the CUDA toolkit's, else an ``nvidia-curand``
+    wheel's in this environment; None if neither is there."""
+    if cuda_path is not None:
+        cuda = Path(cuda_path)
+        for lib in (cuda / "lib64", cuda / "lib", cuda / "targets" / "x86_64-linux" / "lib"):
+            if (cuda / "include" / "curand.h").exists() and list(lib.glob("libcurand.so*")):
+                return cuda / "include", lib
+    for base in sys.path:
+        nvidia = Path(base or ".") / "nvidia"
+        if not nvidia.is_dir():
+            continue
+        for header in sorted(nvidia.glob("*/include/curand.h")):
+            lib = header.parent.parent / "lib"
+            if list(lib.glob("libcurand.so*")):
+                return header.parent, lib
+    return None
+
+
+def compiled_binary() -> Path | None:
+    """The executable of the current standalone project, if it has been compiled."""
+    project = getattr(get_device(), "project_dir", None)
+    if project is None:
+        return None
+    exe = Path(project) / "main"
+    return exe if exe.exists() else None
 
 
 def _require(module: str, name: str) -> None:
@@ -191,7 +308,9 @@ class BlockRunner:
         for view, arr in values.items():
             if not np.all(np.isfinite(np.asarray(arr, dtype=float))):
                 raise ValueError(f"values for {view.group_name}.{view.name} contain NaN or inf")
-        if _current.standalone:
+        if _current.name == "genn":
+            self._run_genn(values, timed_arrays)
+        elif _current.standalone:
             self._run_standalone(values, timed_arrays)
         else:
             self._run_runtime(values, timed_arrays)
@@ -208,7 +327,26 @@ class BlockRunner:
             view[:] = arr
         self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
 
+    def _run_genn(self, values, timed_arrays):
+        """Brian2GeNN: one run() per build, so one block; values are set before the build."""
+        if self._blocks_run:
+            raise DeviceError("Brian2GeNN allows one run() per build: on the genn device a "
+                              "network runs one block (build it with a schedule covering "
+                              "the whole protocol)")
+        for ta, arr in timed_arrays.items():
+            ta.values[...] = arr  # read when the code is generated
+        for view, arr in values.items():
+            view[:] = arr
+        # builds (and, unless generate_only, compiles and runs) the GeNN project
+        self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
+        self._built = True
+
     def _run_standalone(self, values, timed_arrays):
+        if not brian2_supports_run_args():
+            raise DeviceError(f"re-running a compiled {_current.name} binary with new values "
+                              f"(run_args) needs brian2 >= 2.6; this environment has brian2 "
+                              f"{brian2.__version__} (the Brian2GeNN environment): use the "
+                              "genn or runtime device here")
         if not self._built:
             self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
             device.build(directory=str(_current.build_dir), compile=True, run=False)

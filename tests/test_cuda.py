@@ -1,0 +1,60 @@
+"""Brian2CUDA: the Samadi network generated AND compiled with nvcc, without a GPU
+(``make test-cuda``; running the binary needs a GPU). Skipped where Brian2CUDA or nvcc is missing."""
+
+import shutil
+import subprocess
+
+import pytest
+
+pytest.importorskip("brian2cuda")
+
+from brian2 import device, prefs  # noqa: E402
+
+from spiketeach.devices import compiled_binary, reset_device, select_device  # noqa: E402
+from spiketeach.models.network import build_ba_network  # noqa: E402
+from spiketeach.models.samadi import SamadiParams  # noqa: E402
+from spiketeach.protocols.presentation import PresentationSchedule  # noqa: E402
+
+pytestmark = pytest.mark.cuda
+
+P = SamadiParams()
+
+
+@pytest.fixture
+def cuda(tmp_path):
+    if shutil.which("nvcc") is None:
+        pytest.skip("no nvcc (CUDA toolkit)")
+    cfg = select_device("cuda_standalone", build_dir=tmp_path / "cuda", compute_capability=8.0)
+    yield cfg
+    reset_device()
+
+
+def test_cuda_options_for_a_machine_without_gpu(cuda):
+    backend = prefs.devices.cuda_standalone.cuda_backend
+    assert backend.detect_gpus is False and backend.compute_capability == 8.0
+    assert "-std=c++17" in backend.extra_compile_args_nvcc
+    assert "-std=c++17" in prefs.codegen.cpp.extra_compile_args_gcc
+    assert not any(f == "-std=c++11" for f in prefs.codegen.cpp.extra_compile_args_gcc)
+    assert any("curand" in d or (cuda.build_dir / "curand_lib").exists()
+               for d in prefs.codegen.cpp.library_dirs)
+
+
+def test_samadi_network_compiles_with_nvcc(cuda):
+    n = 2
+    ban = build_ba_network([3, 4, 2], PresentationSchedule(n, P.presentation, P.settle), seed=0,
+                           plasticity="reference")
+    ban.net.run(ban.schedule.duration, namespace={})
+    device.build(directory=str(cuda.build_dir), compile=True, run=False)
+    exe = compiled_binary()
+    assert exe is not None and exe.stat().st_size > 0
+    if shutil.which("ldd"):  # cuRAND resolves at load time (rpath to the toolkit or the wheel)
+        libs = subprocess.run(["ldd", str(exe)], capture_output=True, text=True).stdout
+        assert "libcurand" in libs and "not found" not in libs, libs
+    makefile = (cuda.build_dir / "makefile").read_text()
+    assert "-arch=sm_80" in makefile and "-lcurand" in makefile
+    # the plasticity is in the compiled kernels: eq. 2.13's momentum update of the forward weights
+    kernel = (cuda.build_dir / "code_objects" / "forward0_weight_update_codeobject.cu").read_text()
+    assert "__global__" in kernel and "_ptr_array_forward0_DW" in kernel
+    assert "_ptr_array_hidden0_iota" in kernel
+    assert "DW = (mu * DW) - (iota_post * a_pre);" in kernel and "w += DW;" in kernel
+    assert (cuda.build_dir / "code_objects" / "forward0_weight_update_codeobject.o").exists()
