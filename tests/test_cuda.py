@@ -58,3 +58,42 @@ def test_samadi_network_compiles_with_nvcc(cuda):
     assert "_ptr_array_hidden0_iota" in kernel
     assert "DW = (mu * DW) - (iota_post * a_pre);" in kernel and "w += DW;" in kernel
     assert (cuda.build_dir / "code_objects" / "forward0_weight_update_codeobject.o").exists()
+
+
+def _kernels_writing(build_dir, array):
+    """Generated CUDA sources that store a new value into ``array`` (e.g. a weight)."""
+    return [p.name for p in sorted((build_dir / "code_objects").glob("*.cu"))
+            if f"_ptr_array_{array}[_idx] = " in p.read_text()]
+
+
+def _samadi_fast(sched):
+    return build_ba_network([3, 4, 2], sched, plasticity="fast").net, "forward1_w"  # eq. 2.13
+
+
+def _hunsberger(sched):
+    from dataclasses import replace
+
+    from spiketeach.models.hunsberger import build_fa_network
+    from spiketeach.models.lif import HunsbergerParams
+
+    fa = build_fa_network(sched, params=replace(HunsbergerParams(), sizes=(4, 6, 6, 3)))
+    return fa.net, "forward0_w"  # lazy FA catch-up on pre spikes and flushes
+
+
+def _emstdp(sched):
+    from spiketeach.models.emstdp import build_emstdp_network, code_params
+
+    em = build_emstdp_network([16, 8, 4], 10, params=code_params(T=20), feedback="symmetric")
+    return em.net, "emstdp_forward0_w"  # eq. 12 at the window end
+
+
+@pytest.mark.parametrize("model", [_samadi_fast, _hunsberger, _emstdp],
+                         ids=["samadi-fast", "hunsberger", "emstdp"])
+def test_every_model_generates_cuda_code_with_its_plasticity(cuda, model):
+    # generation only (nvcc takes minutes per project; the Samadi test above compiles): the
+    # default formulations, with the kernels that write the learned weights
+    sched = PresentationSchedule(1, P.presentation, P.settle)
+    net, weights = model(sched)
+    net.run(sched.duration, namespace={})
+    device.build(directory=str(cuda.build_dir), compile=False, run=False)
+    assert _kernels_writing(cuda.build_dir, weights)
