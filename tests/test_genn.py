@@ -132,9 +132,9 @@ def test_emstdp_is_refused_and_why(genn):
 
     em = build_emstdp_network([16, 8, 4], 10, params=code_params(T=20), feedback="dfa")
     found = "\n".join(genn_violations(list(em.net.objects)))
-    # error spikes and window ends are custom events with their own synaptic pathways, and the
-    # window-end weight update reads pre-synaptic counts in an on_pre statement
-    assert "custom events" in found and "on event 'err_pos'" in found
-    assert "on_pre reads pre-synaptic" in found
+    # error spikes and window ends are custom events with their own synaptic pathways (the
+    # error feedback, the window-end weight update)
+    assert "custom events" in found
+    assert re.search(r"pathway '\w+' on event '\w+'", found)
     with pytest.raises(NotImplementedError):
         em.net.run(0.02 * second, namespace={})
