@@ -289,13 +289,16 @@ class BlockRunner:
 
         Parameters
         ----------
-        values : dict
-            ``{group.variable (a VariableView): array}``, e.g. ``{syn.w: w}``.
+        values : dict or list of pairs
+            ``{group.variable (a VariableView): array}``, e.g. ``{syn.w: w}``, or the same as
+            ``[(view, array), ...]`` (brian2 < 2.6, the Brian2GeNN environment, cannot hash
+            VariableViews).
         timed_arrays : dict
             ``{TimedArray: new values}`` with the shapes the TimedArrays were built with.
         """
         # Brian2 hashes run_args arrays through their buffer: they must be contiguous
-        values = {k: np.ascontiguousarray(v) for k, v in (values or {}).items()}
+        pairs = values.items() if isinstance(values, dict) else (values or [])
+        values = [(k, np.ascontiguousarray(v)) for k, v in pairs]
         timed_arrays = {k: np.ascontiguousarray(v, dtype=float)
                         for k, v in (timed_arrays or {}).items()}
         for ta, arr in timed_arrays.items():
@@ -305,7 +308,7 @@ class BlockRunner:
                                  f"the network was built for {ta.values.shape}")
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"new values for {ta.name} contain NaN or inf")
-        for view, arr in values.items():
+        for view, arr in values:
             if not np.all(np.isfinite(np.asarray(arr, dtype=float))):
                 raise ValueError(f"values for {view.group_name}.{view.name} contain NaN or inf")
         if _current.name == "genn":
@@ -323,7 +326,7 @@ class BlockRunner:
             self.net.restore("block_start")
         for ta, arr in timed_arrays.items():
             ta.values[...] = arr  # the generated numpy/cython code reads this array in place
-        for view, arr in values.items():
+        for view, arr in values:
             view[:] = arr
         self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
 
@@ -335,7 +338,7 @@ class BlockRunner:
                               "the whole protocol)")
         for ta, arr in timed_arrays.items():
             ta.values[...] = arr  # read when the code is generated
-        for view, arr in values.items():
+        for view, arr in values:
             view[:] = arr
         # builds (and, unless generate_only, compiles and runs) the GeNN project
         self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)

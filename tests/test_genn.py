@@ -55,7 +55,11 @@ def test_samadi_generates_genn_code_with_the_plasticity(genn):
     timed = {ban.stimulus: rng.uniform(0, 1, (n, 4)),
              ban.target_drive: targets_to_drive([0, 2], 3, ban.target_drive_high),
              ban.learning_gate: ban.schedule.gate_values(np.ones(n))}
-    ban.runner.run({}, timed)  # generates the project (GeNN would compile and run it here)
+    bias = np.full(5, 0.777)  # a state to start from (pairs: brian2 2.5 cannot hash views)
+    ban.runner.run([(ban.layers[0].b, bias)], timed)  # generates (GeNN would compile and run)
+    static = {p.name: np.fromfile(p) for p in (genn.build_dir / "static_arrays").iterdir()}
+    np.testing.assert_array_equal(static["stimulus_values"], timed[ban.stimulus].ravel())
+    assert any(np.array_equal(a, bias) for a in static.values())  # the state is in the project
     code = _model_code(genn.build_dir)
     for k in range(2):
         syn = _block(code, f"forward{k}WEIGHTUPDATE")
@@ -80,7 +84,7 @@ def test_samadi_generates_genn_code_with_the_plasticity(genn):
                "hidden0_run_regularly_gate", "output_run_regularly_gate"):
         assert f"_run_{op}_codeobject();" in engine
     with pytest.raises(DeviceError, match="one run"):  # GeNN: one run() per build
-        ban.runner.run({}, timed)
+        ban.runner.run([], timed)
 
 
 def test_samadi_derivative_free_and_depth_1(genn):

@@ -78,7 +78,7 @@ def run_block(ban: BANetwork, state: dict[str, np.ndarray] | None,
         missing = set(views) - set(state)
         if missing:
             raise ValueError(f"state lacks {sorted(missing)}")
-        values = {views[k]: state[k] for k in views}
+        values = [(views[k], state[k]) for k in views]  # pairs: brian2 2.5 cannot hash views
     ban.runner.run(values, timed)
     counts = window_counts(ban.output_spikes.i[:], np.asarray(ban.output_spikes.t[:]),
                            len(ban.output), sched)
