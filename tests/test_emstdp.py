@@ -82,7 +82,7 @@ def test_two_channel_error_neurons_count_signed_input_linearly(runtime):
 @pytest.fixture
 def digits_net(runtime):
     x, y = _digits(10)
-    params = code_params(T=100, update="sgd", eta=1e-3, w_max=None)
+    params = code_params(T=100, update="sgd", eta=1e-3, w_max=None, batch=1)
     net = build_emstdp_network([64, 30, 10], 10, params=params, seed=1, record_counts="all")
     return net, x, y
 
@@ -132,7 +132,7 @@ def test_error_phase_moves_counts_toward_targets_and_dw_matches_counts(digits_ne
 
 def test_no_error_and_no_change_on_test_windows(runtime):
     x, y = _digits(4)
-    net = build_emstdp_network([64, 20, 10], 4, params=code_params(T=60), seed=0,
+    net = build_emstdp_network([64, 20, 10], 4, params=code_params(T=60, batch=1), seed=0,
                                record_counts="all")
     W0 = net.weights()
     run_emstdp_block(net, None, x, y, np.zeros(4))
@@ -144,7 +144,7 @@ def test_no_error_and_no_change_on_test_windows(runtime):
 @pytest.mark.parametrize("feedback", ["fa", "dfa"])
 def test_fixed_feedback_kinds_reach_hidden_error_neurons(runtime, feedback):
     x, y = _digits(3)
-    net = build_emstdp_network([64, 20, 15, 10], 3, params=code_params(T=80), seed=2,
+    net = build_emstdp_network([64, 20, 15, 10], 3, params=code_params(T=80, batch=1), seed=2,
                                feedback=feedback, record_counts="all")
     assert len(net.feedback_syn) == 2
     sources = {s.source.name for s in net.feedback_syn}
@@ -207,7 +207,7 @@ def test_analysis_rules_on_hand_made_trains():
 def test_training_on_digits_beats_chance(runtime):
     """A few hundred 8x8 digits (runtime, numpy): test accuracy well above chance."""
     x, y = _digits(600)
-    net = build_emstdp_network([64, 40, 10], 50, params=code_params(T=60, eta=1e-3), seed=0)
+    net = build_emstdp_network([64, 40, 10], 50, params=code_params(T=60, eta=1e-3, batch=1), seed=0)
     log, state = train_emstdp(net, x[:500], y[:500], x[500:], y[500:], epochs=2,
                               rng=np.random.default_rng(0), progress=lambda s: None)
     assert log.test_accuracy[-1] > 0.5
@@ -220,7 +220,7 @@ def test_standalone_blocks_match_counts_formula(cpp_standalone, tmp_path):
     """cpp_standalone: one build, two blocks re-run with run_args; eq. 12 holds per block and
     a checkpointed resume continues from the same state."""
     x, y = _digits(8)
-    params = code_params(T=60, update="sgd", eta=1e-3, w_max=None)
+    params = code_params(T=60, update="sgd", eta=1e-3, w_max=None, batch=1)
     net = build_emstdp_network([64, 20, 10], 4, params=params, seed=0, record_counts="all")
     state = net.initial_state(0)
     learn = np.array([0, 0, 0, 1.0])
@@ -275,7 +275,7 @@ def test_training_checkpoints_and_resumes(runtime, tmp_path):
     """train_emstdp writes a checkpoint per block; resuming with more epochs continues from it
     (same learning curve prefix, weights start from the checkpoint, not from scratch)."""
     x, y = _digits(60)
-    params = code_params(T=40, eta=1e-3)
+    params = code_params(T=40, eta=1e-3, batch=1)
     net = build_emstdp_network([64, 20, 10], 20, params=params, seed=0)
     ckpt = tmp_path / "run.npz"
     log1, state1 = train_emstdp(net, x[:40], y[:40], x[40:], y[40:], epochs=1,
@@ -304,3 +304,76 @@ def test_built_state_and_initial_state(runtime, feedback):
     other = build_emstdp_network([64, 20, 15, 10], 3, feedback=feedback, seed=6, name="other")
     for key, val in net.initial_state(6).items():
         np.testing.assert_allclose(val, other.built_state[key], err_msg=key)
+
+
+def _both_formulations(device, tmp_path, sizes, params, feedback, x, y, learn2):
+    """Run two blocks (the second from the first's state, ``learn2`` its learning flags) in
+    each formulation from the same Brian2 seed; returns {formulation: (res1, res2, state)}."""
+    from brian2 import seed as brian_seed
+    from spiketeach.devices import reset_device, select_device
+    n = len(y) // 2
+    out = {}
+    for form in ("reference", "fast"):
+        if device == "runtime":
+            select_device("runtime")
+        else:
+            select_device("cpp_standalone", build_dir=tmp_path / form)
+        brian_seed(11)
+        net = build_emstdp_network(sizes, n, params=params, seed=3, feedback=feedback,
+                                   record_counts="all", formulation=form)
+        r1 = run_emstdp_block(net, None, x[:n], y[:n], np.ones(n))
+        r2 = run_emstdp_block(net, net.get_state(), x[n:], y[n:], learn2)
+        out[form] = (r1, r2, net.get_state(), dict(net.built_state))
+        reset_device()
+    return out
+
+
+def _assert_same(out):
+    ref, fast = out["reference"], out["fast"]
+    spikes = 0
+    for b in range(2):
+        for layer_ref, layer_fast in zip(ref[b].layers, fast[b].layers):
+            for c_ref, c_fast in zip(layer_ref, layer_fast):
+                np.testing.assert_array_equal(c_ref, c_fast)
+                spikes += c_ref.sum()
+    assert spikes > 1000
+    for key, val in ref[2].items():
+        np.testing.assert_allclose(fast[2][key], val, rtol=0, atol=1e-12, err_msg=key)
+    # learning did change every projection
+    for key in ref[2]:
+        if key.endswith(".w"):
+            assert np.abs(ref[2][key] - ref[3][key]).max() > 1e-4, key
+    return spikes
+
+
+@pytest.mark.parametrize("feedback,encoding,update,batch", [
+    ("symmetric", "shared", "rmsprop", 5), ("dfa", "poisson", "rmsprop", 1),
+    ("fa", "shared", "sgd", 5)])
+def test_fast_formulation_equals_reference(runtime, tmp_path, feedback, encoding, update, batch):
+    """The fast formulation (on/off input changes into a held drive, pre-side updates with a
+    lazy RMSprop decay, one signed error event) is the same model: two blocks of 8x8 digits
+    (two hidden layers, batches, a block with test windows) give the same spike counts of
+    every layer in every window and the same weights and RMSprop state (to 1e-12) as the
+    reference formulation from the same seed."""
+    x, y = _digits(40)
+    params = code_params(T=40, eta=1e-2 if update == "rmsprop" else 1e-3, batch=batch,
+                         encoding=encoding)
+    learn2 = np.r_[np.ones(10), np.zeros(10)]
+    out = _both_formulations("runtime", tmp_path, [64, 30, 20, 10], params, feedback, x, y,
+                             learn2)
+    _assert_same(out)
+
+
+@pytest.mark.slow
+@pytest.mark.standalone
+def test_fast_formulation_equals_reference_standalone(tmp_path):
+    """cpp_standalone, the authors' configuration (shared-random input, RMSprop on batches of
+    10, symmetric feedback): same counts of every layer in every window, weights and RMSprop
+    state to 1e-12, over two blocks of 20 MNIST-like samples (8x8 digits here)."""
+    import shutil
+    if shutil.which("g++") is None and shutil.which("c++") is None:
+        pytest.skip("no C++ compiler")
+    x, y = _digits(40)
+    out = _both_formulations("cpp_standalone", tmp_path, [64, 30, 10], code_params(T=60, eta=1e-2),
+                             "symmetric", x, y, np.ones(20))
+    _assert_same(out)

@@ -55,7 +55,7 @@ from ..devices import BlockRunner
 from .synapses import dense_indices
 
 __all__ = ["EMSTDPParams", "FEEDBACK", "INPUT_NEURON", "IF_NEURON", "ERROR_CHANNELS",
-           "LOSS_INPUT", "ERROR_INPUT", "integration_code", "if_layer", "input_layer",
+           "LOSS_INPUT", "ERROR_INPUT", "integration_code", "if_layer", "input_layer", "fast_input_layer", "FORMULATIONS",
            "emstdp_projection", "fixed_feedback", "thresholds", "error_thresholds",
            "initial_weights", "feedback_matrices", "EMSTDPNetwork", "build_emstdp_network",
            "paper_params", "code_params", "recorded_counts"]
@@ -93,11 +93,15 @@ class EMSTDPParams:
         never with DFA).
     Learning (eq. 12)
         update : "sgd" — w += η (ĥ − h) h_pre (eq. 12); "rmsprop" — the code's
-        D = (ĥ − h) h_pre / (T/2), v ← 0.9 v + 0.1 D², w += η D / √(v + 1e−8) (one sample per
-        update here; the code averages batches of 10).
-        eta : learning rate. 1e−5 per sample: the code's η = 1e−4 acts once per batch of 10
-        (EMSTDP_main.py); with one update per sample, 1e−4 drifts the weights 10× faster per
-        sample and training degrades after ≈ 2000 MNIST samples (measured, T = 200).
+        D = (ĥ − h) h_pre / (T/2), v ← 0.9 v + 0.1 D², w += η D / √(v + 1e−8).
+        batch : samples per update (paper: 1, eq. 12 after every sample; code: 10). The
+        products (ĥ − h) h_pre of ``batch`` consecutive windows are summed in the synapse and
+        their mean is applied at the last window of the batch (RMSprop then sees the batch
+        mean, as in the code). Blocks hold whole batches.
+        eta : learning rate per update. 1e−5 with batch 1: the code's η = 1e−4 acts once per
+        batch of 10 (EMSTDP_main.py); with one RMSprop update per sample, 1e−4 drifts the
+        weights 10× faster per sample and training degrades after ≈ 2000 MNIST samples
+        (measured, T = 200).
         w_max : weights clipped to [−w_max, w_max] after every update (code: 1; None: no clip).
     """
 
@@ -119,6 +123,7 @@ class EMSTDPParams:
     eta: float = 1e-5
     w_max: float | None = 1.0
     bias: float = 0.0
+    batch: int = 1
 
     def __post_init__(self):
         if self.T < 4 or self.T % 2:
@@ -129,6 +134,8 @@ class EMSTDPParams:
             raise ValueError(f"loss must be 'target' or 'code', got {self.loss!r}")
         if self.update not in ("sgd", "rmsprop"):
             raise ValueError(f"update must be 'sgd' or 'rmsprop', got {self.update!r}")
+        if int(self.batch) != self.batch or self.batch < 1:
+            raise ValueError(f"batch must be a whole number >= 1, got {self.batch}")
         if not 0 < self.target_rate <= 1 or not 0 < self.max_rate <= 1:
             raise ValueError("target_rate and max_rate are probabilities per step in (0, 1]")
 
@@ -166,13 +173,10 @@ def paper_params(**changes) -> EMSTDPParams:
 
 
 def code_params(**changes) -> EMSTDPParams:
-    """The authors' code's choices (T = 100, shared-random input, no target train, ε = 3).
-
-    η = 3e−5 per sample: measured on MNIST 784-500-10, T = 100, this reaches 79.9 % after
-    10 000 samples (the code's own 784-100-10: 80.75 % after one such pass), where 1e−5 gives
-    63 % (784-100-10) and 1e−4 degrades after ≈ 2000 samples (paper params, T = 200).
-    """
-    return replace(EMSTDPParams(T=100, encoding="shared", loss="code", eta=3e-5), **changes)
+    """The authors' code's choices (T = 100, shared-random input, no target train, ε = 3,
+    RMSprop on the mean of batches of 10 samples with η = 1e−4, EMSTDP_main.py)."""
+    return replace(EMSTDPParams(T=100, encoding="shared", loss="code", eta=1e-4, batch=10),
+                   **changes)
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,6 +187,8 @@ def code_params(**changes) -> EMSTDPParams:
 WINDOW_CLOCK = """
 kstep = timestep(t, dt) % T_steps : integer (shared)   # step within the sample window
 phase2 = int(kstep >= T_half) : integer (shared)       # 0: forward phase, 1: error phase
+win = timestep(t, dt) // T_steps : integer (shared)    # sample (window) index in the block
+bend = int((win + 1) % batch_size == 0) : integer (shared)  # last window of a batch
 """
 
 #: Input cells (§4): Bernoulli spikes with probability ∝ pixel intensity, counted in phase 1.
@@ -247,13 +253,22 @@ ERROR_INPUT = ""
 WINDOW_END = {"wend": "kstep == T_steps - 1"}
 
 
-def integration_code(error: bool, loss: bool = False) -> str:
+def integration_code(error: bool, loss: bool = False, *, held_input: bool = False,
+                     pre_learning: str | None = None) -> str:
     """The per-step update of a layer, run in the ``groups`` slot (eq. 1 and eq. 9).
 
     At the first step of each window everything restarts from zero (state is fresh per sample,
     and input that arrived in the last step of the previous sample is dropped).
+
+    Fast formulation: ``held_input`` — the input drive ``I_in`` is kept from step to step (the
+    input synapses add only its changes) instead of being summed anew; ``pre_learning`` (the
+    update rule) — the cell is the pre cell of a learning projection that updates from the pre
+    side (:data:`LEARN_PRE`).
     """
-    code = """
+    code = ""
+    if pre_learning == "rmsprop":
+        code += LEARN_PRE_DECAY
+    code += """
     fresh = int(kstep == 0)
     U = (1 - fresh) * (U + I_ff + I_err) + b
     I_ff = 0
@@ -261,6 +276,15 @@ def integration_code(error: bool, loss: bool = False) -> str:
     h1 = (1 - fresh) * h1
     h2 = (1 - fresh) * h2
     """
+    if held_input:
+        # a held sum of on/off changes leaves a rounding residue where the reference sum is
+        # exactly 0 (no input on, e.g. r > every pixel): restore the 0, which matters when an
+        # error push of exactly γθ meets U = 0
+        code = code.replace("U = (1 - fresh) * (U + I_ff + I_err) + b",
+                            "I_in = I_in * int(abs(I_in) > 1e-12)\n"
+                            "U = (1 - fresh) * (U + I_in + I_ff + I_err) + b")
+        code += "\nI_in = (1 - fresh) * I_in\n"
+
     if error:
         if loss:
             code += "\n" + LOSS_INPUT + "\n"
@@ -279,30 +303,125 @@ def integration_code(error: bool, loss: bool = False) -> str:
 #: event. ``learn_gate(t)`` is 0 on test presentations.
 WEIGHT_UPDATE = {
     "sgd": """
-    dW = learn_gate(t) * eta * (h2_post - h1_post) * h1_pre
-    w_new = w + dW
+    Dacc += learn_gate(t) * (h2_post - h1_post) * h1_pre
+    w_new = w + bend_post * eta * Dacc / batch_size
     """,
     "rmsprop": """
-    D = (h2_post - h1_post) * h1_pre / T_half
-    v = v + learn_gate(t) * 0.1 * (D**2 - v)
-    w_new = w + learn_gate(t) * eta * D / sqrt(v + 1e-8)
+    Dacc += learn_gate(t) * (h2_post - h1_post) * h1_pre
+    D = bend_post * Dacc / batch_steps
+    v = v + bend_post * learn_gate(t) * 0.1 * (D**2 - v)
+    w_new = w + bend_post * learn_gate(t) * eta * D / sqrt(v + 1e-8)
     """,
 }
+#: (``batch_steps`` is a float constant: with the integer ``batch_size * T_half`` Brian2 hoists
+#: ``bend_post / (batch_size * T_half)`` out of the loop as ``1.0f*bend_post/(...)``, which C++
+#: computes in single precision: D off by 2e−8 on cpp_standalone)
 #: the code clips every weight to [−w_max, w_max] after each update (training windows only)
-WEIGHT_CLIP = {True: "w = w + learn_gate(t) * (clip(w_new, -w_max, w_max) - w)",
+WEIGHT_CLIP = {True: "w = w + bend_post * learn_gate(t) * (clip(w_new, -w_max, w_max) - w)",
                False: "w = w_new"}
+#: the sum of a batch starts again after its update
+BATCH_RESET = "Dacc = (1 - bend_post) * Dacc"
 
 #: forward synapse: event-driven delivery of spikes into the post cell's I_ff
 FORWARD_MODEL = """
 w : 1                          # forward weight
 v : 1                          # RMSprop running mean of the squared update (code)
+Dacc : 1                       # (ĥ − h) h_pre summed over the windows of this batch
 eta : 1 (shared, constant)     # learning rate (eq. 12)
 """
 
 
+# --------------------------------------------------------------------------------------------
+# The fast formulation (same model, less work per step)
+# --------------------------------------------------------------------------------------------
+#
+# Two rewrites, exact up to the order of floating-point sums, checked against the reference
+# formulation above by tests/test_emstdp.py (same spikes, weights to 1e-12):
+#
+# 1. Input drive by changes. The drive of a first-layer cell, Σ_j w_ij s_j(t), is kept in
+#    ``I_in`` from step to step; an input cell signals only when it switches on or off
+#    (``dflip`` = s_j(t) − s_j(t−1), event ``flip``), and its synapses add w·dflip. A pixel of
+#    intensity p switches with probability 2p(1 − p) per step (shared or Poisson encoding), so
+#    on MNIST ≈ 29 input cells signal per step instead of the ≈ 102 that spike.
+# 2. Updates from the pre side. (ĥ − h) h_pre is 0 for every synapse whose pre cell was silent
+#    in phase 1 (≈ 81 % of MNIST pixels), so the window-end update is run by the pre cells that
+#    were active (event ``lend``), over their own synapses only. RMSprop decays v of EVERY
+#    synapse by 0.9 per update; that is kept lazily: the pre group holds S = 0.9^n for the n
+#    updates so far in this block, the synapse holds v/S, and v = S·(v/S) is written back into
+#    every synapse at the end of the block (all pre cells signal ``lend`` then).
+
+#: input cells of the fast formulation: no spikes, on/off changes and phase-1 counts
+FAST_INPUT_NEURON = WINDOW_CLOCK + """
+p_spike : 1                                             # spike probability per step (window)
+on : 1                                                  # 1: the cell spikes at this step
+dflip : 1                                               # on(t) − on(t−1)
+h1 : 1                                                  # spikes in phase 1 (h_pre of eq. 12)
+r_shared : 1 (shared)                                   # shared-random encoding (code)
+"""
+FAST_INPUT_SPIKE = {"poisson": "int(rand() < p_spike)", "shared": "int(r_shared < p_spike)"}
+FAST_INPUT_CODE = """
+fresh = int(kstep == 0)
+dflip = (1 - fresh) * on
+on = {spike}
+dflip = on - dflip
+h1 = (1 - fresh) * h1 + on * (1 - phase2)
+"""
+
+#: pre cells of a projection that learns from the pre side
+LEARN_PRE = """
+wact : 1                                                # last window with phase-1 spikes
+S : 1 (shared)                                          # 0.9^(RMSprop updates in this block)
+blend = int(win == n_windows - 1) : integer (shared)    # last window of the block
+"""
+#: the RMSprop decay of this window's update (a scalar statement: runs before the cells)
+LEARN_PRE_DECAY = "S = S * (1 - 0.1 * learn_gate(t) * bend * int(kstep == T_steps - 1))\n"
+#: a cell that signals ``lacc`` notes the window (``wact``, −batch_size − 1 at the block start)
+LEARN_PRE_ACTIVE = "wact = win"
+#: the pre cell's window end: ``lacc`` when it was active in this window (its synapses add
+#: (ĥ − h) h_pre to the batch sum), ``lapply`` at the end of a batch in which it was active
+#: (the update) or at the end of the block (every cell: write v back)
+LEARN_PRE_EVENT = {"lacc": "kstep == T_steps - 1 and h1 > 0",
+                   "lapply": "kstep == T_steps - 1 and bend > 0 and "
+                             "(h1 > 0 or win - wact < batch_size or blend > 0)"}
+
+#: eq. 12 from the pre side: the batch sum every window, the update at the end of the batch
+#: (v holds v/S during a block, see above)
+FAST_WEIGHT_ACCUMULATE = "Dacc += learn_gate(t) * (h2_post - h1_post) * h1_pre"
+FAST_WEIGHT_UPDATE = {
+    "sgd": """
+    w_new = w + eta * Dacc / batch_size
+    """,
+    "rmsprop": """
+    D = Dacc / batch_steps
+    v = v + learn_gate(t) * 0.1 * D**2 / S_pre
+    w_new = w + learn_gate(t) * eta * D / sqrt(S_pre * v + 1e-8)
+    """,
+}
+FAST_WEIGHT_CLIP = {True: "w = w + learn_gate(t) * (clip(w_new, -w_max, w_max) - w)",
+                    False: "w = w_new"}
+FAST_BATCH_RESET = {"sgd": "Dacc = 0",
+                    "rmsprop": "Dacc = 0\nv = v * (1 - blend_pre) + blend_pre * S_pre * v"}
+
+#: 3. One error event per cell instead of one per channel: the channel that crossed gives the
+#:    sign (``esign``), and the feedback synapses carry ±w as w·esign (half the thresholders,
+#:    resetters and feedback pathways per step).
+FAST_ERROR_EVENTS = {"err": "(Up >= theta_e or Un >= theta_e) and (gated == 0 or h1 > 0)"}
+#: (``esign`` is set in the groups slot, before the feedback synapses read it)
+FAST_ERROR_SIGN = "esign = int(Up >= theta_e) - int(Un >= theta_e)"
+FAST_ERROR_RESETS = {"err": """Up = 0
+Un = 0
+I_err += esign * gamma * theta
+n_err_pos += int(esign > 0)
+n_err_neg += int(esign < 0)"""}
+
+#: the formulations :func:`build_emstdp_network` offers (same model)
+FORMULATIONS = ("reference", "fast")
+
+
 def _namespace(params: EMSTDPParams, extra: dict | None = None) -> dict:
     ns = {"T_steps": params.T, "T_half": params.T_half, "max_rate": params.max_rate,
-          "w_L": params.w_L, "target_rate": params.loss_target_rate}
+          "w_L": params.w_L, "target_rate": params.loss_target_rate,
+          "batch_size": int(params.batch), "batch_steps": float(params.batch * params.T_half)}
     if params.w_max is not None:
         ns["w_max"] = float(params.w_max)
     return ns | (extra or {})
@@ -328,9 +447,39 @@ def input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namesp
     return group
 
 
+def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
+                     *, learning: bool = True, name: str = "input") -> NeuronGroup:
+    """Input cells of the fast formulation: the same spikes as :func:`input_layer` (same random
+    numbers, drawn in the same order), signalled only as on/off changes (event ``flip``), and
+    the pre-side window end of the first projection (event ``lend``) when it ``learning``."""
+    n = stimulus.values.shape[1]
+    eqs = FAST_INPUT_NEURON + (LEARN_PRE if learning else "")
+    events = {"flip": "dflip != 0"}
+    code = FAST_INPUT_CODE.format(spike=FAST_INPUT_SPIKE[params.encoding])
+    if learning:
+        events |= LEARN_PRE_EVENT
+        code = (LEARN_PRE_DECAY if params.update == "rmsprop" else "") + code
+    group = NeuronGroup(n, eqs, threshold=None, events=events, clock=clock, namespace=namespace,
+                        name=name)
+    # the pixel intensities once per window (the TimedArray holds one row per sample)
+    group.run_regularly("p_spike = max_rate * stimulus(t, i)", dt=params.window, when="start",
+                        name=f"{name}_load")
+    # in the thresholds slot, where the reference input draws its Poisson numbers
+    group.run_regularly(_clean(code), when="thresholds", order=-1, name=f"{name}_update")
+    if params.encoding == "shared":
+        group.run_regularly("r_shared = rand()", when="start", name=f"{name}_shared_random")
+    if learning:
+        group.S = 1.0
+        group.wact = -params.batch - 1
+        group.run_on_event("lacc", LEARN_PRE_ACTIVE, when="end")
+    return group
+
+
 def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace: dict, *,
              error: bool = True, loss: bool = False, theta_e: float = 1.0,
-             gated: bool = False, name: str = "layer*") -> NeuronGroup:
+             gated: bool = False, held_input: bool = False, pre_learning: bool = False,
+             window_end: bool = True, signed_error: bool = False,
+             name: str = "layer*") -> NeuronGroup:
     """A layer of discrete-time IF cells (eq. 1), with their two-channel error neurons.
 
     Parameters
@@ -343,51 +492,95 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
         Error threshold (θ_e, or θ_L for the loss neurons).
     gated : bool
         Derivative gate: error spikes only for cells that fired in phase 1.
+    held_input, pre_learning : bool
+        Fast formulation: the input drive ``I_in`` is held and changed by the input synapses;
+        the cell updates its outgoing synapses at the window end (event ``lend``).
+    window_end : bool
+        The ``wend`` event (needed by post-side learning and by count monitors).
+    signed_error : bool
+        Fast formulation: one error event ``err`` with the sign in ``esign``.
     """
     eqs = IF_NEURON + (ERROR_CHANNELS if error else "s_last : 1\n")
-    events = dict(WINDOW_END)
+    if held_input:
+        eqs += "I_in : 1  # input drive of this step, held and changed by the input synapses\n"
+    if pre_learning:
+        eqs += LEARN_PRE
+    events = dict(WINDOW_END) if window_end else {}
     if error:
-        events |= ERROR_EVENTS
+        events |= FAST_ERROR_EVENTS if signed_error else ERROR_EVENTS
+        eqs += "esign : 1  # sign of this step's error spike (fast formulation)\n" if signed_error else ""
+    if pre_learning:
+        events |= LEARN_PRE_EVENT
     group = NeuronGroup(n, eqs, threshold=IF_THRESHOLD, reset=_clean(IF_RESET), events=events,
                         clock=clock, namespace=namespace, name=name)
-    group.run_regularly(integration_code(error, loss), when="groups", name=f"{group.name}_integrate")
+    code = integration_code(error, loss, held_input=held_input,
+                            pre_learning=params.update if pre_learning else None)
+    if error and signed_error:
+        code += "\n" + FAST_ERROR_SIGN
+    group.run_regularly(code, when="groups", name=f"{group.name}_integrate")
+    if pre_learning:
+        group.S = 1.0
+        group.wact = -params.batch - 1
+        group.run_on_event("lacc", LEARN_PRE_ACTIVE, when="end")
     group.theta = theta
     group.b = params.bias * theta
     if error:
         group.theta_e = theta_e
         group.gamma = params.gamma
         group.gated = float(gated)
-        for event, code in ERROR_RESETS.items():
+        for event, code in (FAST_ERROR_RESETS if signed_error else ERROR_RESETS).items():
             group.run_on_event(event, code, when="after_resets")
     # the window ends after the resets of its last step, so that step's spikes count in ĥ
-    group.thresholder["wend"].when = "after_resets"
-    group.thresholder["wend"].order = 1
+    if window_end:
+        group.thresholder["wend"].when = "after_resets"
+        group.thresholder["wend"].order = 1
     return group
 
 
 def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params: EMSTDPParams,
                       namespace: dict, *, learn: bool = True, symmetric_feedback: bool = False,
-                      one_to_one: bool = False, name: str = "forward*") -> Synapses:
+                      one_to_one: bool = False, fast: bool = False,
+                      name: str = "forward*") -> Synapses:
     """All-to-all forward synapses (W: len(post) × len(pre)) with eq. 12 at the window end
     (``one_to_one``: cell k → cell k, W of length len(pre)).
 
     ``symmetric_feedback``: the same synapses carry the post cell's error spikes back to the
     pre cell's error neurons with the same weight (error network = forward weights transposed).
+    ``fast``: the fast formulation — from input cells (:func:`fast_input_layer`) the synapses
+    deliver on/off changes into the held drive ``I_in``; learning runs from the pre side (the
+    pre group needs ``pre_learning``).
     """
     W = np.asarray(W, dtype=float)
     shape = (len(pre),) if one_to_one else (len(post), len(pre))
     if W.shape != shape or (one_to_one and len(pre) != len(post)):
         raise ValueError(f"weights {pre.name} -> {post.name}: shape {W.shape}, expected {shape}")
-    on_post, on_event = {}, {}
-    if learn:
-        code = WEIGHT_UPDATE[params.update] + "\n" + WEIGHT_CLIP[params.w_max is not None]
+    on_pre, on_post, on_event = {}, {}, {}
+    if fast and "dflip" in pre.variables:
+        on_pre["pre"] = "I_in_post += w * dflip_pre"
+        on_event["pre"] = "flip"
+    else:
+        on_pre["pre"] = "I_ff_post += w"
+    if learn and fast:
+        code = "\n".join([FAST_WEIGHT_UPDATE[params.update],
+                          FAST_WEIGHT_CLIP[params.w_max is not None],
+                          FAST_BATCH_RESET[params.update]])
+        on_pre["learn"] = FAST_WEIGHT_ACCUMULATE
+        on_event["learn"] = "lacc"
+        on_pre["apply"] = _clean(code)
+        on_event["apply"] = "lapply"
+    elif learn:
+        code = "\n".join([WEIGHT_UPDATE[params.update], WEIGHT_CLIP[params.w_max is not None],
+                          BATCH_RESET])
         on_post["learn"] = _clean(code)
         on_event["learn"] = "wend"
-    if symmetric_feedback:
+    if symmetric_feedback and "esign" in post.variables:
+        on_post["fb"] = "Ie_pre += w * esign_post"
+        on_event["fb"] = "err"
+    elif symmetric_feedback:
         on_post["fb_pos"] = "Ie_pre += w"
         on_post["fb_neg"] = "Ie_pre -= w"
         on_event |= {"fb_pos": "err_pos", "fb_neg": "err_neg"}
-    syn = Synapses(pre, post, FORWARD_MODEL, on_pre="I_ff_post += w",
+    syn = Synapses(pre, post, FORWARD_MODEL, on_pre=on_pre,
                    on_post=on_post or None, on_event=on_event or None,
                    clock=post.clock, namespace=namespace, name=name)
     if one_to_one:  # one synapse per pair of cells (single-synapse experiments, §4.1)
@@ -401,6 +594,9 @@ def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params
     syn.eta = params.eta
     if learn:
         syn.learn.when = "end"  # after the wend thresholder (after_resets)
+    if learn and fast:
+        syn.apply.when = "end"
+        syn.apply.order = 1     # after this window's sum
     return syn
 
 
@@ -412,9 +608,12 @@ def fixed_feedback(source: NeuronGroup, target: NeuronGroup, B: np.ndarray,
     if B.shape != (len(target), len(source)):
         raise ValueError(f"feedback {source.name} -> {target.name}: shape {B.shape}, expected "
                          f"{(len(target), len(source))}")
-    syn = Synapses(source, target, "B : 1 (constant)",
-                   on_pre={"fb_pos": "Ie_post += B", "fb_neg": "Ie_post -= B"},
-                   on_event={"fb_pos": "err_pos", "fb_neg": "err_neg"},
+    if "esign" in source.variables:  # fast formulation: one signed error event
+        on_pre, on_event = {"fb": "Ie_post += B * esign_pre"}, {"fb": "err"}
+    else:
+        on_pre = {"fb_pos": "Ie_post += B", "fb_neg": "Ie_post -= B"}
+        on_event = {"fb_pos": "err_pos", "fb_neg": "err_neg"}
+    syn = Synapses(source, target, "B : 1 (constant)", on_pre=on_pre, on_event=on_event,
                    clock=target.clock, name=name)
     i, j = dense_indices(len(source), len(target))
     syn.connect(i=i, j=j)
@@ -492,6 +691,7 @@ class EMSTDPNetwork:
     params: EMSTDPParams
     layer_sizes: list[int]
     feedback: str
+    formulation: str
     n_presentations: int
     input: NeuronGroup
     layers: list[NeuronGroup]          # hidden layers, then the output layer
@@ -572,7 +772,7 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
                          seed: int = 0, weights: list[np.ndarray] | None = None,
                          feedback_weights: list[np.ndarray] | None = None,
                          record_counts: str = "output", record_spikes: bool = False,
-                         name: str = "emstdp") -> EMSTDPNetwork:
+                         formulation: str = "fast", name: str = "emstdp") -> EMSTDPNetwork:
     """Build an EMSTDP network for blocks of ``n_presentations`` samples.
 
     Parameters
@@ -587,7 +787,13 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     record_counts : {"output", "all", "none"}
         Record (h1, h2) of the output (or of every layer) at each window end.
     record_spikes : bool
-        Also record every spike of every layer (tests, figures).
+        Also record every spike of every layer (tests, figures); the input's spikes only with
+        the reference formulation.
+    formulation : {"fast", "reference"}
+        The same model in two formulations (see the comment above :data:`FAST_INPUT_NEURON`):
+        "reference" delivers every input spike to every first-layer cell and updates every
+        synapse at every window end; "fast" (default) delivers only on/off changes of the
+        input cells and updates from the active pre cells, with RMSprop's decay kept lazily.
     """
     params = params or EMSTDPParams()
     if feedback not in FEEDBACK:
@@ -596,6 +802,15 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     if len(sizes) < 3 or min(sizes) < 1:
         raise ValueError(f"EMSTDP needs input, >= 1 hidden and an output layer: {layer_sizes}")
     n_pres = int(n_presentations)
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
+    if n_pres % params.batch:
+        raise ValueError(f"a block of {n_pres} samples does not hold whole batches of "
+                         f"{params.batch}")
+    fast = formulation == "fast"
+    if fast and params.update == "rmsprop" and n_pres // params.batch > 5000:
+        raise ValueError("the fast formulation keeps 0.9^(updates in a block) in a double: "
+                         "at most 5000 updates per block")
     W0, B0 = initial_values(sizes, params, feedback, seed)
     if weights is not None:
         W0 = [np.asarray(w, dtype=float) for w in weights]
@@ -606,25 +821,32 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     stimulus = TimedArray(np.zeros((n_pres, sizes[0])), dt=params.window, name=f"{name}_stimulus")
     label = TimedArray(np.zeros((n_pres, sizes[-1])), dt=params.window, name=f"{name}_label")
     learn_gate = TimedArray(np.ones(n_pres), dt=params.window, name=f"{name}_learn_gate")
-    ns = _namespace(params, {"stimulus": stimulus, "label": label, "learn_gate": learn_gate})
+    ns = _namespace(params, {"stimulus": stimulus, "label": label, "learn_gate": learn_gate,
+                             "n_windows": n_pres})
 
     theta = thresholds(sizes, params)
     theta_e = error_thresholds(sizes, params, feedback)
     L = len(sizes) - 2
-    inp = input_layer(stimulus, params, clock, ns, name=f"{name}_input")
+    if fast:
+        inp = fast_input_layer(stimulus, params, clock, ns, name=f"{name}_input")
+    else:
+        inp = input_layer(stimulus, params, clock, ns, name=f"{name}_input")
     layers = []
     for m in range(L + 1):
         is_out = m == L
         layers.append(if_layer(sizes[m + 1], theta[m], params, clock, ns, error=True, loss=is_out,
                                theta_e=params.loss_threshold if is_out else theta_e[m],
                                gated=(not is_out and params.derivative_gate and feedback != "dfa"),
+                               held_input=fast and m == 0, pre_learning=fast and not is_out,
+                               window_end=not fast or is_out or record_counts == "all",
+                               signed_error=fast,
                                name=f"{name}_output" if is_out else f"{name}_hidden{m}"))
     forward = []
     pre = inp
     for m, layer in enumerate(layers):
         forward.append(emstdp_projection(pre, layer, W0[m], params, ns,
                                          symmetric_feedback=(feedback == "symmetric" and m > 0),
-                                         name=f"{name}_forward{m}"))
+                                         fast=fast, name=f"{name}_forward{m}"))
         pre = layer
     fb = []
     for m in range(L):
@@ -638,8 +860,8 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
         mon = EventMonitor(g, "wend", variables=["h1", "h2", "n_err_pos", "n_err_neg"],
                            when="end", order=-1, name=f"{g.name}_counts")
         monitors.append(mon)
-    spike_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in [inp, *layers]]
-                  if record_spikes else [])
+    spike_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes")
+                   for g in ([] if fast else [inp]) + layers] if record_spikes else [])
     net = Network(inp, *layers, *forward, *fb, *monitors, *spike_mons)
     built = {}
     for m, w in enumerate(W0):
@@ -652,6 +874,7 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     for m, b in enumerate(B0 if feedback != "symmetric" else []):
         built[f"feedback{m}.B"] = b.T.ravel().copy()
     return EMSTDPNetwork(net=net, params=params, layer_sizes=sizes, feedback=feedback,
+                         formulation=formulation,
                          n_presentations=n_pres, input=inp, layers=layers, forward=forward,
                          feedback_syn=fb, stimulus=stimulus, label=label, learn_gate=learn_gate,
                          window_counts=monitors, spike_monitors=spike_mons, seed=seed,
