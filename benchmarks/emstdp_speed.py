@@ -6,13 +6,24 @@ left out) for
 
 * ``784-500-10 T=200`` — the paper's MNIST network and window (paper parameters), and
 * ``784-100-10 T=100`` — the authors' reference configuration (``--reference-config``; the
-  code's choices: shared-random input, no target train, ε = 3, RMSprop), which their numpy code
-  trains at ≈ 281 samples/s on one thread of this machine (../shared/papers/shrestha2019.md).
+  code's choices: shared-random input, no target train, ε = 3, RMSprop on batches of 10),
+  which their numpy code trains at ≈ 281 samples/s on one thread of this machine
+  (../shared/papers/shrestha2019.md),
+
+each in the fast formulation (the default; on/off input changes, pre-side updates, lazy
+RMSprop decay, one signed error event) and, as the baseline measured in the same run, the
+reference formulation (``formulation="reference"``: every input spike to every hidden cell,
+every synapse updated at every window end); see :mod:`spiketeach.models.emstdp`.
+
+Two rates per measurement: ``samples_per_s`` from wall-clock time (what a user waits; on this
+shared 2-core machine it depends on the load, recorded before and after) and
+``samples_per_cpu_s`` from the CPU time (user + system) of the simulation processes and of
+Python together, which the other jobs on the machine disturb much less.
 
 For the reference configuration it also trains ``--passes`` passes over the first 10 000
 training images in fixed order (as the authors' driver) and records the test accuracy after each
 pass (``accuracy_after_passes``), beside the numpy code's 80.75 % (1 pass), 84.75 % (2),
-89.38 % (10), 90.60 % (23).
+89.38 % (10), 90.60 % (23). The accuracy run checkpoints (``--checkpoint``, ``--resume``).
 
 Writes ``benchmarks/results/emstdp_speed.json`` (merged with earlier runs of other
 configurations) with ``samples_per_s`` keyed by configuration.
@@ -20,7 +31,7 @@ configurations) with ``samples_per_s`` keyed by configuration.
 Usage::
 
     SPIKETEACH_DATA=/work/shared/data python benchmarks/emstdp_speed.py [--reference-config]
-        [--passes 1] [--n-measure 2000] [--block 500] [--quick]
+        [--passes 1] [--n-measure 4000] [--block 1000] [--formulations fast,reference] [--quick]
 """
 
 from __future__ import annotations
@@ -29,6 +40,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -49,23 +61,32 @@ NUMPY_REFERENCE = {"samples_per_s": {REFERENCE: 281.0},
                    "accuracy_after_passes": {"1": 80.75, "2": 84.75, "10": 89.38, "23": 90.60}}
 
 
-def measure(sizes, params, data, *, n_measure: int, block: int, build_dir, seed: int = 0):
-    """Samples/s of training blocks after the first (compiling) one; returns (rate, net, state)."""
+def _cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its finished children."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure(sizes, params, data, *, n_measure: int, block: int, build_dir, seed: int = 0,
+            formulation: str = "fast"):
+    """Training samples per wall second and per CPU second after the first (compiling) block;
+    returns (wall rate, cpu rate, first block s, net)."""
     xtr, ytr = data[0], data[1]
     select_device("cpp_standalone", build_dir=build_dir, threads=1)
-    net = build_emstdp_network(sizes, block, params=params, seed=seed)
+    net = build_emstdp_network(sizes, block, params=params, seed=seed, formulation=formulation)
     t0 = time.perf_counter()
     run_emstdp_block(net, None, xtr[:block], ytr[:block], np.ones(block))
     first = time.perf_counter() - t0
     state = net.get_state()
     n_blocks = max(1, n_measure // block)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     for b in range(1, n_blocks + 1):
         idx = np.arange(b * block, (b + 1) * block) % len(ytr)
         run_emstdp_block(net, state, xtr[idx], ytr[idx], np.ones(block))
         state = net.get_state()
-    wall = time.perf_counter() - t0
-    return n_blocks * block / wall, first, net
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    return n_blocks * block / wall, n_blocks * block / cpu, first, net
 
 
 def main(argv=None) -> int:
@@ -74,57 +95,87 @@ def main(argv=None) -> int:
                         help="only the authors' 784-100-10, T=100 configuration")
     parser.add_argument("--passes", type=int, default=1,
                         help="training passes of 10 000 images for accuracy_after_passes (0: none)")
-    parser.add_argument("--n-measure", type=int, default=2000, help="samples timed per config")
-    parser.add_argument("--block", type=int, default=500, help="samples per run()")
+    parser.add_argument("--n-measure", type=int, default=4000, help="samples timed per config")
+    parser.add_argument("--block", type=int, default=1000, help="samples per run()")
+    parser.add_argument("--formulations", default="fast,reference",
+                        help="comma-separated: fast (first: also the accuracy run), reference")
     parser.add_argument("--quick", action="store_true", help="few samples, no accuracy run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint", default=None, help="checkpoint of the accuracy run")
+    parser.add_argument("--resume", action="store_true")
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))
     args = parser.parse_args(argv)
     if args.quick:
         args.n_measure, args.block, args.passes = 200, 100, 0
+    forms = [f.strip() for f in args.formulations.split(",") if f.strip()]
     out = Path(args.out)
     old = json.loads(out.read_text()) if out.exists() else {}
+    if old.get("quick"):
+        old = {}
     data = load_probabilities("mnist", args.data_dir)
     configs = {REFERENCE: ([784, 100, 10], code_params())}
     if not args.reference_config:
         configs = {PAPER_NET: ([784, 500, 10], paper_params()), **configs}
     start = time.perf_counter()
-    rates = dict(old.get("samples_per_s", {})) if not args.quick else {}
-    compile_s = dict(old.get("ours", {}).get("first_block_s", {})) if not args.quick else {}
-    acc = old.get("accuracy_after_passes") if not args.quick else None
+    ours = old.get("ours", {})
+    rates = dict(ours.get("samples_per_s", {}))
+    cpu_rates = dict(ours.get("samples_per_cpu_s", {}))
+    by_form = {f: dict(ours.get("formulations", {}).get(f, {})) for f in ("fast", "reference")}
+    compile_s = dict(ours.get("first_block_s", {}))
+    loads = dict(ours.get("load_average", {}))
+    acc = old.get("accuracy_after_passes")
     for key, (sizes, params) in configs.items():
-        build = Path(tempfile.mkdtemp(prefix="emstdp-bench-"))
-        rate, first, net = measure(sizes, params, data, n_measure=args.n_measure,
-                                   block=args.block, build_dir=build, seed=args.seed)
-        rates[key], compile_s[key] = rate, first
-        print(f"{key}: {rate:.1f} training samples/s (first block incl. build {first:.0f} s)",
-              flush=True)
-        if key == REFERENCE and args.passes > 0:
-            xtr, ytr, xte, yte = data
-            log, state = train_emstdp(net, xtr[:10000], ytr[:10000], xte, yte,
-                                      epochs=args.passes, n_train=10000, shuffle=False,
-                                      rng=np.random.default_rng(args.seed),
-                                      initial_state=net.initial_state(args.seed),
-                                      progress=lambda s: print(s, flush=True))
-            acc = {"passes_of_10000": args.passes,
-                   "test_accuracy": {str(p + 1): 100 * a
-                                     for p, a in enumerate(log.test_accuracy[1:])},
-                   "test_samples": len(yte), "wall_s": log.wall_s[-1]}
+        for form in forms:
+            load0 = os.getloadavg()
+            build = Path(tempfile.mkdtemp(prefix=f"emstdp-bench-{form}-"))
+            rate, cpu_rate, first, net = measure(sizes, params, data, n_measure=args.n_measure,
+                                                 block=args.block, build_dir=build,
+                                                 seed=args.seed, formulation=form)
+            load1 = os.getloadavg()
+            by_form[form][key] = {"samples_per_s": rate, "samples_per_cpu_s": cpu_rate,
+                                  "first_block_s": first, "load_average_before": load0,
+                                  "load_average_after": load1}
+            if form == forms[0]:
+                rates[key], cpu_rates[key], compile_s[key] = rate, cpu_rate, first
+                loads[key] = {"before": load0, "after": load1}
+            print(f"{key} [{form}]: {rate:.1f} training samples/s, {cpu_rate:.1f} per CPU s "
+                  f"(first block incl. build {first:.0f} s; load {load0[0]:.1f} -> "
+                  f"{load1[0]:.1f})", flush=True)
+            if key == REFERENCE and form == forms[0] and args.passes > 0:
+                xtr, ytr, xte, yte = data
+                log, state = train_emstdp(net, xtr[:10000], ytr[:10000], xte, yte,
+                                          epochs=args.passes, n_train=10000, shuffle=False,
+                                          rng=np.random.default_rng(args.seed),
+                                          initial_state=net.initial_state(args.seed),
+                                          checkpoint=args.checkpoint, resume=args.resume,
+                                          progress=lambda s: print(s, flush=True))
+                acc = {"passes_of_10000": args.passes, "formulation": form,
+                       "test_accuracy": {str(p + 1): 100 * a
+                                         for p, a in enumerate(log.test_accuracy[1:])},
+                       "test_samples": len(yte), "wall_s": log.wall_s[-1],
+                       "block": args.block, "load_average_after": os.getloadavg()}
+    speedup = {k: rates.get(REFERENCE, 0.0) / NUMPY_REFERENCE["samples_per_s"][REFERENCE]
+               for k in ("wall",)}
     result = {
         "samples_per_s": rates,
         "accuracy_after_passes": acc,
         "paper": {"samples_per_s": NUMPY_REFERENCE["samples_per_s"],
                   "note": "the authors' numpy code (EMSTDP_algo.py), 1 thread, this machine"},
-        "ours": {"samples_per_s": rates, "first_block_s": compile_s,
-                 "speedup_vs_numpy_reference": (rates.get(REFERENCE, 0.0) /
-                                                NUMPY_REFERENCE["samples_per_s"][REFERENCE])},
+        "ours": {"samples_per_s": rates, "samples_per_cpu_s": cpu_rates,
+                 "formulations": by_form, "first_block_s": compile_s, "load_average": loads,
+                 "speedup_vs_numpy_reference": speedup["wall"],
+                 "speedup_vs_numpy_reference_cpu": (cpu_rates.get(REFERENCE, 0.0) /
+                                                    NUMPY_REFERENCE["samples_per_s"][REFERENCE])},
         "reference_accuracy_after_passes": NUMPY_REFERENCE["accuracy_after_passes"],
         "protocol": {"device": "cpp_standalone", "threads": 1, "block": args.block,
+                     "formulations": forms,
                      "params": {k: p.as_dict() for k, (_, p) in configs.items()},
                      "n_measure": args.n_measure, "first block excluded (code generation and "
                      "compilation)": True, "machine": platform.processor() or platform.machine(),
-                     "load_note": "2-core machine shared with other jobs: rates are lower bounds"},
+                     "cpu_time": "user + system of Python and the simulation processes",
+                     "load_note": "2-core machine shared with other jobs: load averages "
+                                  "(1, 5, 15 min) recorded before and after each measurement"},
         "seed": args.seed, "device": "cpp_standalone", "wall_s": time.perf_counter() - start,
         "version": spiketeach.__version__, "quick": args.quick,
     }
