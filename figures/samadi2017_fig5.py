@@ -76,7 +76,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
                         "presentation_ms": 100, "settle_ms": 20, "block": 30 if quick else 1000,
                         "curve_test_images": 10 if quick else 100,
                         "preprocessing": "pixel/max * g, g = 0.64 / mean training pixel"},
-           "seed": seed, "device": device, "wall_s": wall, "version": spiketeach.__version__,
+           # wall_s: the training runs' own time (a resumed finished run takes seconds to reload)
+           "seed": seed, "device": device, "script_wall_s": wall,
+           "wall_s": sum(r["wall_s"] for r in results.values()), "version": spiketeach.__version__,
            "quick": quick}
     (out_dir / f"{NAME}.json").write_text(json.dumps(out, indent=2))
     return out
