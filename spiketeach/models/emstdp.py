@@ -454,20 +454,37 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
     the pre-side window end of the first projection (event ``lend``) when it ``learning``."""
     n = stimulus.values.shape[1]
     eqs = FAST_INPUT_NEURON + (LEARN_PRE if learning else "")
-    events = {"flip": "dflip != 0"}
-    code = FAST_INPUT_CODE.format(spike=FAST_INPUT_SPIKE[params.encoding])
+    decay = LEARN_PRE_DECAY if learning and params.update == "rmsprop" else ""
+    shared = params.encoding == "shared"
+    if shared:
+        # a cell is on iff r(t) < p: it switches iff r(t−1) and r(t) lie on both sides of p,
+        # which the thresholder sees from the two shared numbers alone (no per-cell state);
+        # only switching cells update dflip and h1 (= Σ over phase-1 steps of on, written as
+        # +(T/2 − k) when switching on at step k < T/2 and −(T/2 − k) when switching off)
+        eqs += "r_prev : 1 (shared)  # r of the previous step (2 at a window start: all off)\n"
+        events = {"flip": "int(r_shared < p_spike) != int(r_prev < p_spike)"}
+        load = "p_spike = max_rate * stimulus(t, i)\nh1 = 0"
+    else:
+        events = {"flip": "dflip != 0"}
+        load = "p_spike = max_rate * stimulus(t, i)"
     if learning:
         events |= LEARN_PRE_EVENT
-        code = (LEARN_PRE_DECAY if params.update == "rmsprop" else "") + code
     group = NeuronGroup(n, eqs, threshold=None, events=events, clock=clock, namespace=namespace,
                         name=name)
     # the pixel intensities once per window (the TimedArray holds one row per sample)
-    group.run_regularly("p_spike = max_rate * stimulus(t, i)", dt=params.window, when="start",
-                        name=f"{name}_load")
-    # in the thresholds slot, where the reference input draws its Poisson numbers
-    group.run_regularly(_clean(code), when="thresholds", order=-1, name=f"{name}_update")
-    if params.encoding == "shared":
-        group.run_regularly("r_shared = rand()", when="start", name=f"{name}_shared_random")
+    group.run_regularly(load, dt=params.window, when="start", name=f"{name}_load")
+    if shared:
+        group.run_regularly(_clean(decay + """
+        r_prev = r_shared * int(kstep != 0) + 2.0 * int(kstep == 0)
+        r_shared = rand()"""), when="start", name=f"{name}_shared_random")
+        group.run_on_event("flip", _clean("""
+        dflip = int(r_shared < p_spike) - int(r_prev < p_spike)
+        h1 += dflip * (T_half - kstep) * int(kstep < T_half)"""), when="after_thresholds",
+                           order=1)
+    else:
+        # in the thresholds slot, where the reference input draws its Poisson numbers
+        code = decay + FAST_INPUT_CODE.format(spike=FAST_INPUT_SPIKE[params.encoding])
+        group.run_regularly(_clean(code), when="thresholds", order=-1, name=f"{name}_update")
     if learning:
         group.S = 1.0
         group.wact = -params.batch - 1
