@@ -31,7 +31,7 @@ configurations) with ``samples_per_s`` keyed by configuration.
 Usage::
 
     SPIKETEACH_DATA=/work/shared/data python benchmarks/emstdp_speed.py [--reference-config]
-        [--passes 1] [--n-measure 4000] [--block 1000] [--formulations fast,reference] [--quick]
+        [--paper-config] [--passes 1] [--n-measure 4000] [--block 1000] [--formulations fast,reference] [--quick]
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reference-config", action="store_true",
                         help="only the authors' 784-100-10, T=100 configuration")
+    parser.add_argument("--paper-config", action="store_true",
+                        help="only the paper's 784-500-10, T=200 configuration")
     parser.add_argument("--passes", type=int, default=1,
                         help="training passes of 10 000 images for accuracy_after_passes (0: none)")
     parser.add_argument("--n-measure", type=int, default=4000, help="samples timed per config")
@@ -113,9 +115,14 @@ def main(argv=None) -> int:
     old = json.loads(out.read_text()) if out.exists() else {}
     if old.get("quick"):
         old = {}
+    old_protocol = old.get("protocol", {})
+    if not isinstance(old_protocol.get("block"), dict):
+        old_protocol["block"] = {}
     data = load_probabilities("mnist", args.data_dir)
     configs = {REFERENCE: ([784, 100, 10], code_params())}
-    if not args.reference_config:
+    if args.paper_config:
+        configs = {PAPER_NET: ([784, 500, 10], paper_params())}
+    elif not args.reference_config:
         configs = {PAPER_NET: ([784, 500, 10], paper_params()), **configs}
     start = time.perf_counter()
     ours = old.get("ours", {})
@@ -168,9 +175,11 @@ def main(argv=None) -> int:
                  "speedup_vs_numpy_reference_cpu": (cpu_rates.get(REFERENCE, 0.0) /
                                                     NUMPY_REFERENCE["samples_per_s"][REFERENCE])},
         "reference_accuracy_after_passes": NUMPY_REFERENCE["accuracy_after_passes"],
-        "protocol": {"device": "cpp_standalone", "threads": 1, "block": args.block,
+        "protocol": {"device": "cpp_standalone", "threads": 1,
+                     "block": {**old_protocol.get("block", {}), **{k: args.block for k in configs}},
                      "formulations": forms,
-                     "params": {k: p.as_dict() for k, (_, p) in configs.items()},
+                     "params": {**old_protocol.get("params", {}),
+                                **{k: p.as_dict() for k, (_, p) in configs.items()}},
                      "n_measure": args.n_measure, "first block excluded (code generation and "
                      "compilation)": True, "machine": platform.processor() or platform.machine(),
                      "cpu_time": "user + system of Python and the simulation processes",
