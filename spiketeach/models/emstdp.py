@@ -41,6 +41,13 @@ Choices where the paper is silent follow the authors' code zmeidd/EMSTDP (see
 ``../shared/papers/shrestha2019.md``); :class:`EMSTDPParams` offers the code's choices where
 they differ from the paper (``T``, shared-random input encoding, no target spike train,
 RMSprop). Print or edit the equation strings below.
+
+The network is built in one of two formulations of the same model (``formulation=``):
+"reference" is what is described above; "fast" (the default) delivers only on/off
+switches of the input cells into a held drive, updates from the active pre cells with
+RMSprop's decay kept lazily, and uses one signed error event per cell (see the comment
+above :data:`FAST_INPUT_NEURON`; tests/test_emstdp.py checks that both give the same
+spikes and weights).
 """
 
 from __future__ import annotations
