@@ -14,7 +14,7 @@ import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses
 
 __all__ = ["SIGNED_ERROR_NEURONS", "ERROR_CHANGE", "ERROR_CHANGE_EVENT", "ERROR_CHANGE_RESET",
-           "ERROR_REMEMBER",            "signed_error_population", "connect_to_error_population"]
+           "ERROR_REMEMBER", "signed_error_population", "connect_to_error_population"]
 
 #: Two populations of 0/1 error cells in one group: ``polarity`` = +1 for the first K cells
 #: (positive errors), −1 for the last K (negative errors).
