@@ -65,6 +65,10 @@ def test_train_mnist_runs_and_records(tiny_mnist_dir, runtime):
     lines.clear()
     again = train_mnist(run, tiny_mnist_dir / "out", resume=True, progress=lines.append)
     assert again == saved and any("nothing to resume" in line for line in lines)
+    # ... without loading the data set again (a finished run needs no data directory)
+    elsewhere = MnistRun(**{**run.__dict__, "data_dir": str(tiny_mnist_dir / "absent")})
+    assert train_mnist(elsewhere, tiny_mnist_dir / "out", resume=True,
+                       progress=lines.append) == saved
     longer = MnistRun(**{**run.__dict__, "epochs": 2.0})
     assert train_mnist(longer, tiny_mnist_dir / "out", resume=True,
                        progress=lines.append)["examples_trained"] == 24

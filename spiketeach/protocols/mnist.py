@@ -113,16 +113,17 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
     out_dir.mkdir(parents=True, exist_ok=True)
     params = params or SamadiParams()
     t_start = time.perf_counter()
+    # before loading (and checksumming) the data set, which a finished run does not need
+    finished = _finished_result(out_dir, run) if resume else None
+    if finished is not None:
+        progress(f"{out_dir}: already trained and tested ({finished['accuracy']:.2f} %), "
+                 "nothing to resume")
+        return finished
     x_tr, y_tr, x_te, y_te, gain = data if data is not None else load_inputs(run)
     if run.layers[0] != x_tr.shape[1] or run.layers[-1] != 10:
         raise ValueError(f"layers must start with {x_tr.shape[1]} inputs and end with 10 outputs; "
                          f"got {run.layers}")
     n_blocks = max(1, int(round(run.epochs * len(y_tr) / run.block)))
-    finished = _finished_result(out_dir, run, n_blocks * run.block) if resume else None
-    if finished is not None:
-        progress(f"{out_dir}: already trained and tested ({finished['accuracy']:.2f} %), "
-                 "nothing to resume")
-        return finished
     schedule = PresentationSchedule(run.n_test_per_block + run.block, params.presentation,
                                     params.settle)
     ban = build_ba_network(run.layers, schedule, params=params, seed=run.seed, depth=run.depth,
@@ -155,11 +156,11 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
 
 
 #: MnistRun fields that define what was trained (data_dir or checksum checks do not)
-_RUN_IDENTITY = ("layers", "dataset", "block", "n_test_per_block", "depth", "plasticity", "seed",
-                 "train_subset")
+_RUN_IDENTITY = ("layers", "dataset", "epochs", "block", "n_test_per_block", "depth", "plasticity",
+                 "seed", "train_subset", "final_test")
 
 
-def _finished_result(out_dir: Path, run: MnistRun, examples: int) -> dict | None:
+def _finished_result(out_dir: Path, run: MnistRun) -> dict | None:
     """The stored result of this exact run if it completed (so a resumed figure script does not
     re-test a finished network), else None."""
     path = out_dir / "result.json"
@@ -168,7 +169,7 @@ def _finished_result(out_dir: Path, run: MnistRun, examples: int) -> dict | None
     result = json.loads(path.read_text())
     stored, wanted = result.get("run", {}), json.loads(json.dumps(run.__dict__))
     same_run = all(stored.get(k) == wanted[k] for k in _RUN_IDENTITY)
-    return result if same_run and result.get("examples_trained") == examples else None
+    return result if same_run else None
 
 
 def digits_data(seed: int = 0, n_test: int = 297):
