@@ -742,9 +742,11 @@ class EMSTDPNetwork:
 
     @property
     def runner(self) -> BlockRunner:
-        """The one runner of this network: every block re-runs the same build."""
+        """The one runner of this network: every block re-runs the same build. It takes a
+        seed per block (the input encoding and target trains draw ``rand()``; see
+        :class:`~spiketeach.devices.BlockRunner`)."""
         if self._runner is None:
-            self._runner = BlockRunner(self.net, self.duration)
+            self._runner = BlockRunner(self.net, self.duration, seeded=True)
         return self._runner
 
     def state_views(self) -> dict[str, object]:

@@ -31,6 +31,10 @@ value must be the previous step's, which is what the summed update gives. The on
 difference: the recorded target ``y_node.ystar`` is linked to ``target.ystar`` and so sampled at
 the same instant as ``y`` (the reference's copy lags one step); the error that drives learning is
 the same number in both (tests/test_hunsberger.py proves spikes equal and weights within 1e-9).
+
+A third formulation, "genn" (:mod:`spiketeach.models.hunsberger_genn`), is what Brian2GeNN
+accepts; it is built whenever the device is ``genn`` (tests/test_hunsberger_genn.py: the same
+spikes and weights as "reference").
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ from .synapses import dense_indices
 __all__ = ["FANetwork", "build_fa_network", "initial_weights", "ERROR_ROUTINGS", "FORMULATIONS"]
 
 ERROR_ROUTINGS = ("layerwise", "direct")
-FORMULATIONS = ("fast", "reference")
+#: "genn": :mod:`spiketeach.models.hunsberger_genn`, built automatically on the genn device
+FORMULATIONS = ("fast", "reference", "genn")
 
 #: Custom event that marks hidden spikes inside recording windows (rasters without storing
 #: every spike of a 1000 s run).
@@ -175,6 +180,9 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         raise ValueError(f"unknown error_routing {p.error_routing!r}; choose one of {ERROR_ROUTINGS}")
     if p.formulation not in FORMULATIONS:
         raise ValueError(f"unknown formulation {p.formulation!r}; choose one of {FORMULATIONS}")
+    from ..devices import current_device
+    if current_device().name == "genn" and p.formulation != "genn":
+        p = p.replace(formulation="genn")  # the only one Brian2GeNN accepts
     fast = p.formulation == "fast"
     n_in, *hid, n_out = (int(n) for n in p.sizes)
     if not hid:
@@ -188,6 +196,10 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         if [np.shape(b) for b in feedback_matrices] != [b.shape for b in B0]:
             raise ValueError(f"feedback_matrices must have shapes {[b.shape for b in B0]}")
         B0 = [np.asarray(b, dtype=float) for b in feedback_matrices]
+    if p.formulation == "genn":
+        from .hunsberger_genn import build_fa_network_genn
+        return build_fa_network_genn(schedule, params=p, seed=seed, W0=W0, B0=B0,
+                                     record_dt=record_dt, record_hidden=record_hidden)
     rng = np.random.default_rng([seed, 2])
 
     clock = Clock(dt=p.dt, name="hunsberger_clock")

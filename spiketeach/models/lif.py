@@ -117,7 +117,8 @@ class HunsbergerParams:
     dt: object = _time(1 * ms)
     # --- formulation (the same model either way; see spiketeach.models.hunsberger) ---
     #: "fast": event-driven exact weight updates and linked population inputs; "reference": the
-    #: straightforward per-step weight updates and summed copies (kept to prove the two equal)
+    #: straightforward per-step weight updates and summed copies (kept to prove the two equal);
+    #: "genn": what Brian2GeNN accepts (spiketeach.models.hunsberger_genn; built on genn always)
     formulation: str = "fast"
     #: "fast" only: the lazy weight updates are brought up to date at least this often (bounds
     #: the growth factor exp(lazy_flush / tau_pre) of their per-neuron accumulators)
