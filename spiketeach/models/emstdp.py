@@ -819,9 +819,18 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
         The same model in two formulations (see the comment above :data:`FAST_INPUT_NEURON`):
         "reference" delivers every input spike to every first-layer cell and updates every
         synapse at every window end; "fast" (default) delivers only on/off changes of the
-        input cells and updates from the active pre cells, with RMSprop's decay kept lazily.
+        input cells and updates from the active pre cells, with RMSprop's decay kept lazily;
+        "genn" (always on the genn device): :mod:`spiketeach.models.emstdp_genn`.
     """
     params = params or EMSTDPParams()
+    from ..devices import current_device
+    if formulation == "genn" or current_device().name == "genn":
+        # what Brian2GeNN accepts (fa, dfa): spiketeach.models.emstdp_genn
+        from .emstdp_genn import build_emstdp_network_genn
+        return build_emstdp_network_genn(
+            layer_sizes, n_presentations, params=params, feedback=feedback, seed=seed,
+            weights=weights, feedback_weights=feedback_weights, record_counts=record_counts,
+            record_spikes=record_spikes, name=name)
     if feedback not in FEEDBACK:
         raise ValueError(f"unknown feedback {feedback!r}; choose one of {FEEDBACK}")
     sizes = [int(n) for n in layer_sizes]
