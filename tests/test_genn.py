@@ -110,35 +110,113 @@ def test_rerunning_a_binary_needs_brian2_2_6(tmp_path):
         reset_device()
 
 
-# --- the models without a GeNN formulation yet: what blocks them, named -------------------------
+# --- Hunsberger & Eliasmith: the GeNN formulation, and why the CPU ones are refused ------------
 
-def test_hunsberger_standard_formulation_is_refused_and_why(genn):
+def _hunsberger(sizes=(4, 6, 6, 3), n_per_dim=4, **changes):
     from dataclasses import replace
 
     from spiketeach.models.hunsberger import build_fa_network
     from spiketeach.models.lif import HunsbergerParams
 
-    params = replace(HunsbergerParams(), formulation="reference", sizes=(4, 6, 6, 3))
-    sched = PresentationSchedule(1, P.presentation, P.settle)
-    fa = build_fa_network(sched, params=params, record_dt=None, record_hidden=False)
-    found = "\n".join(genn_violations(list(fa.net.objects)))
-    # the same kinds of obstacle the Samadi rewrite removed: its own clock, TimedArrays in
-    # equations, per-step learning in run_regularly outside the start slot
+    params = replace(HunsbergerParams(), sizes=sizes, n_per_dim=n_per_dim, **changes)
+    sched = PresentationSchedule(2, params.presentation, 0 * second)
+    return build_fa_network(sched, params=params, record_dt=None, record_hidden=True)
+
+
+def test_hunsberger_generates_genn_code_with_the_fa_update(genn):
+    from spiketeach.models.hunsberger_genn import GeNNFANetwork
+
+    fan = _hunsberger()  # formulation "fast" asked for: the genn device builds the GeNN one
+    assert isinstance(fan, GeNNFANetwork)
+    check_genn_constraints(list(fan.net.objects))
+    rng = np.random.default_rng(0)
+    fan.runner.run({}, {fan.stimulus: rng.normal(0, 0.5, (2, 4)),
+                        fan.target_values: rng.normal(0, 0.5, (2, 3)),
+                        fan.learning_gate: np.ones(2), fan.record_gate: np.zeros(2)})
+    code = _model_code(genn.build_dir)
+    for k in range(3):  # encoder -> h0, h0 -> h1 (FA), h1 -> output node (PES)
+        syn = _block(code, f"forward{k}WEIGHTUPDATE")
+        dynamics = syn[syn.index("SET_SYNAPSE_DYNAMICS_CODE"):]
+        # dW = -eta dt teach_post apre_pre, in the synapse dynamics (on the GPU), every step
+        update = re.search(r"double _w = ([^;]*);", dynamics).group(1)
+        for factor in ("$(apre_pre)", "DT", "$(eta_w)", "$(teach_post)", "$(w)"):
+            assert factor in update, (factor, update)
+        assert "$(w) = _w;" in dynamics and "double _w_prev = $(w);" in dynamics
+        # each spike kicks the post cell's alpha filter with the weight before this update
+        assert "$(w_prev)" in syn[syn.index("SET_SIM_CODE"):syn.index("SET_LEARN_POST_CODE")]
+    for k in range(2):  # FA teaching signal: gate * (B e) * surrogate derivative f'(J)
+        neuron = _block(code, f"hidden{k}NEURON")
+        teach = re.search(r"double _teach = ([^;]*);", neuron).group(1)
+        for factor in ("$(fb)", "$(gate)", "$(tau_ref)", "$(tau_rc)"):
+            assert factor in teach, (factor, teach)
+        assert "log1p(" in neuron  # the in-step spike time of the LIF reset
+        fb = _block(code, f"feedback{k}WEIGHTUPDATE")  # B e, one summed variable
+        assert "$(addToInSyn,$(B)*$(s_pre))" in fb.replace(" ", "")
+    pes = re.search(r"double _teach = ([^;]*);", _block(code, "out_nodeNEURON")).group(1)
+    assert "$(err)" in pes and "$(gate)" in pes
+    engine = (genn.build_dir / "engine.cpp").read_text()
+    for op in ("encoder_run_regularly_load", "target_run_regularly_load",
+               "hidden0_run_regularly_gate", "error0_run_regularly_gate"):
+        assert re.search(rf"_run_{op}_codeobject(_\d+)?\(\);", engine), op
+
+
+def test_hunsberger_cpu_formulations_are_refused_and_why(tmp_path):
+    select_device("runtime")
+    try:
+        found = "\n".join(genn_violations(list(_hunsberger(formulation="reference").net.objects)))
+        fast = "\n".join(genn_violations(list(_hunsberger(formulation="fast").net.objects)))
+    finally:
+        reset_device()
+    # its own clock, TimedArrays in equations, per-step learning in run_regularly outside the
+    # start slot; the fast form also linked variables and custom events
     assert "not defaultclock" in found
     assert "TimedArray 'stimulus' read outside run_regularly" in found
     assert re.search(r"weight_update: run_regularly in the 'end' slot", found)
-    with pytest.raises(NotImplementedError):  # and Brian2GeNN agrees
-        fa.net.run(sched.duration, namespace={})
+    assert "linked variables" in fast and "custom events ['lazy_flush'" in fast
 
 
-def test_emstdp_is_refused_and_why(genn):
+# --- EMSTDP: the GeNN formulation (fa, dfa); symmetric feedback is blocked ------------------------
+
+@pytest.mark.parametrize("feedback", ["fa", "dfa"])
+def test_emstdp_generates_genn_code_with_the_weight_update(genn, feedback):
+    from spiketeach.models.emstdp import build_emstdp_network, code_params
+    from spiketeach.models.emstdp_genn import GeNNEMSTDPNetwork
+
+    em = build_emstdp_network([16, 8, 6, 4], 10, params=code_params(T=20), feedback=feedback,
+                              record_counts="all")
+    assert isinstance(em, GeNNEMSTDPNetwork)  # chosen because the device is genn
+    check_genn_constraints(list(em.net.objects))
+    em.runner.run({}, {em.stimulus: np.full((10, 16), 0.5), em.label: np.eye(4)[np.arange(10) % 4],
+                       em.learn_gate: np.ones(10)})
+    code = _model_code(genn.build_dir)
+    for k in range(3):
+        syn = _block(code, f"emstdp_forward{k}WEIGHTUPDATE")
+        dynamics = syn[syn.index("SET_SYNAPSE_DYNAMICS_CODE"):]
+        # eq. 12, dW = eta (h2 - h1)_post h1_pre (RMSprop form, batch sum Dacc), gated by the
+        # window end (lgw: learning gate, bw: end of batch), in the synapse dynamics
+        update = re.search(r"double _w = ([^;]*);", dynamics).group(1)
+        for factor in ("$(eta)", "$(h1_pre)", "$(h2_post)", "(- $(h1_post))", "$(lgw_post)",
+                       "$(bw_post)", "$(Dacc)", "$(v)", "sqrt("):
+            assert factor in update, (factor, update)
+        assert "double _Dacc = " in dynamics and "double _v = " in dynamics
+        assert "$(addToInSyn,$(w));" in syn  # forward spikes into I_ff
+    for k in range(2):  # the error feedback: sum of B * esign (no custom events)
+        fb = _block(code, f"emstdp_feedback{k}WEIGHTUPDATE")
+        assert "$(addToInSyn,$(B)*$(esign_pre))" in fb.replace(" ", "")
+        neuron = _block(code, f"emstdp_hidden{k}NEURON")
+        # error neuron: this step's signed error spike, its push on the forward cell (eq. 13)
+        assert "double _esign = " in neuron and "$(theta_e)" in neuron
+        assert re.search(r"double _I_err = \(\$\(gamma\) \* \$\(theta\)\)", neuron)
+    out = _block(code, "emstdp_outputNEURON")
+    assert "$(target_spike) = int_(_rand($(_seed)) < ($(target_rate) * $(lab)));" in out
+    engine = (genn.build_dir / "engine.cpp").read_text()
+    for op in ("emstdp_input_run_regularly_load", "emstdp_output_run_regularly_load",
+               "emstdp_input_run_regularly_random"):  # (a second build in a process: _1)
+        assert re.search(rf"_run_{op}_codeobject(_\d+)?\(\);", engine), op
+
+
+def test_emstdp_symmetric_feedback_is_blocked(genn):
     from spiketeach.models.emstdp import build_emstdp_network, code_params
 
-    em = build_emstdp_network([16, 8, 4], 10, params=code_params(T=20), feedback="dfa")
-    found = "\n".join(genn_violations(list(em.net.objects)))
-    # error spikes and window ends are custom events with their own synaptic pathways (the
-    # error feedback, the window-end weight update)
-    assert "custom events" in found
-    assert re.search(r"pathway '\w+' on event '\w+'", found)
-    with pytest.raises(NotImplementedError):
-        em.net.run(0.02 * second, namespace={})
+    with pytest.raises(NotImplementedError, match="symmetric feedback is not expressible"):
+        build_emstdp_network([16, 8, 4], 10, params=code_params(T=20), feedback="symmetric")

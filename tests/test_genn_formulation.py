@@ -86,10 +86,11 @@ def test_formulation_follows_the_device(runtime, monkeypatch):
     assert choose_formulation("standard") == "standard"
 
 
+@pytest.mark.slow
 @pytest.mark.standalone
 def test_genn_formulation_gives_the_same_spikes_on_cpp_standalone(tmp_path):
     # a tiny net with learning on for 3 presentations: identical spikes (indices and times)
-    # in every layer; weights and biases equal to rounding
+    # in every layer; weights and biases equal to rounding (two builds, ~1.5 min: make test-all)
     out = _run_both([3, 4, 2], 3, seed=1, build_dir=tmp_path)
     _assert_same(out)
     w0 = build_ba_network([3, 4, 2], _schedule(3), seed=1).weights()

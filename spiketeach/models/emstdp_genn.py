@@ -240,6 +240,9 @@ def build_emstdp_network_genn(layer_sizes, n_presentations, *, params=None, feed
             "event); use feedback='fa' or 'dfa' on the genn device")
     if feedback not in ("fa", "dfa"):
         raise ValueError(f"unknown feedback {feedback!r}; the genn formulation has 'fa', 'dfa'")
+    if getattr(params, "count_window", "half") != "half":
+        raise NotImplementedError("the genn formulation counts h and ĥ over the two halves of "
+                                  "the window (count_window='half')")
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 3 or min(sizes) < 1:
         raise ValueError(f"EMSTDP needs input, >= 1 hidden and an output layer: {layer_sizes}")
