@@ -12,8 +12,6 @@ Usage: ``python figures/hunsberger_poster_derivative.py [--out DIR]``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -23,10 +21,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import spiketeach  # noqa: E402
-from spiketeach.devices import DEVICES  # noqa: E402
 from spiketeach.models.lif import (HunsbergerParams, if_rate, lif_rate, lif_rate_derivative,  # noqa: E402
                                    step_derivative, surrogate_derivative)
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "hunsberger_poster_derivative"
 HERE = Path(__file__).resolve().parent
@@ -68,7 +65,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         },
         "protocol": {"j_range": [0, 10], "tau_rc_ms": 50, "tau_ref_ms": [5, float(p.tau_ref) * 1e3],
                      "step_height": p.step_height, "analytic": True},
-        "seed": seed, "device": device, "wall_s": None, "version": spiketeach.__version__,
+        "seed": seed, "device": device, "wall_s": None,
         "quick": bool(quick),
     }
     fig, axes = plt.subplots(2, 2, figsize=(9, 6), sharex=True)
@@ -92,16 +89,12 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     fig.savefig(out_dir / f"{NAME}.png", dpi=130)
     plt.close(fig)
     result["wall_s"] = time.perf_counter() - start
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result(out_dir, NAME, result)
     return result
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="coarser curves")
-    parser.add_argument("--seed", type=int, default=0, help="recorded only (analytic)")
-    parser.add_argument("--device", default="runtime", choices=DEVICES, help="recorded only")
-    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: figures/)")
+    parser = figure_parser(__doc__, quick="coarser curves", out=HERE, seed="recorded only (analytic)", device_help="recorded only")
     args = parser.parse_args(argv)
     res = run(args.out, quick=args.quick, seed=args.seed, device=args.device)
     print(f"surrogate at threshold {res['ours']['surrogate_at_threshold_scaled_by_amplitude']:.3f} "

@@ -17,8 +17,6 @@ Usage: ``python figures/hunsberger_poster_learning.py [--quick] [--device cpp_st
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -29,12 +27,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from brian2 import second  # noqa: E402
 
-import spiketeach  # noqa: E402
-from spiketeach.devices import DEVICES, reset_device, select_device  # noqa: E402
+from spiketeach.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.lif import HunsbergerParams  # noqa: E402
 from spiketeach.models.rate_lif import RateParams, train_online  # noqa: E402
 from spiketeach.protocols.linear_map import (LinearMapTask, PosterProtocol, rate_nrmse,  # noqa: E402
                                              run_spiking_protocol, zero_phase_alpha)
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "hunsberger_poster_learning"
 HERE = Path(__file__).resolve().parent
@@ -142,26 +140,17 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
         "seed": seed,
         "device": device,
         "wall_s": None,
-        "version": spiketeach.__version__,
         "quick": bool(quick),
     }
     _plot(curves, sp, protocol, pres, final, out_dir / f"{NAME}.png")
     result["wall_s"] = time.perf_counter() - start
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=2, default=_jsonable) + "\n")
+    write_result(out_dir, NAME, result)
     return result
 
 
 def _at(t, y, s):
     i = np.searchsorted(t, s)
     return float(y[min(i, len(y) - 1)])
-
-
-def _jsonable(obj):
-    if isinstance(obj, (np.floating, np.integer)):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return str(obj)
 
 
 def _plot(curves, sp, protocol, pres, final, path):
@@ -206,11 +195,7 @@ def _plot(curves, sp, protocol, pres, final, path):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="30 presentations instead of ~5000")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpp_standalone", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: figures/)")
+    parser = figure_parser(__doc__, quick="30 presentations instead of ~5000", out=HERE, device="cpp_standalone")
     args = parser.parse_args(argv)
     res = run(args.out, quick=args.quick, seed=args.seed, device=args.device)
     o = res["ours"]

@@ -18,8 +18,6 @@ Usage: ``python figures/hunsberger_poster_rasters.py [--quick] [--device cpp_sta
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -29,13 +27,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import spiketeach  # noqa: E402
 from spiketeach.analysis.selectivity import (presentation_rates, selectivity_index,  # noqa: E402
                                              split_half_reliability, summarise_tuning,
                                              tuning_curves)
-from spiketeach.devices import DEVICES, reset_device, select_device  # noqa: E402
+from spiketeach.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.lif import HunsbergerParams  # noqa: E402
 from spiketeach.protocols.linear_map import LinearMapTask, PosterProtocol, run_spiking_protocol  # noqa: E402
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "hunsberger_poster_rasters"
 HERE = Path(__file__).resolve().parent
@@ -108,12 +106,12 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
                      "rates_from": "spike counts from 30 ms after each onset to its end",
                      "selectivity": "lifetime sparseness (Vinje & Gallant 2000) over stimuli",
                      "tuning_levels": [-1.5, 1.5], "random_directions": 20},
-        "seed": seed, "device": device, "wall_s": None, "version": spiketeach.__version__,
+        "seed": seed, "device": device, "wall_s": None,
         "quick": bool(quick),
     }
     _plot(idx, times, windows, protocol, pres, curves, levels, rates, out_dir / f"{NAME}.png")
     result["wall_s"] = time.perf_counter() - start
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result(out_dir, NAME, result)
     return result
 
 
@@ -165,11 +163,7 @@ def _plot(idx, times, windows, protocol, pres, curves, levels, rates, path):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="40 presentations instead of ~5000")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpp_standalone", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE, help="output directory (default: figures/)")
+    parser = figure_parser(__doc__, quick="40 presentations instead of ~5000", out=HERE, device="cpp_standalone")
     args = parser.parse_args(argv)
     res = run(args.out, quick=args.quick, seed=args.seed, device=args.device)
     s = res["ours"]["spikes"]

@@ -14,8 +14,6 @@ Usage: ``python figures/samadi2017_fig1.py [--quick] [--device runtime] [--out D
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -26,11 +24,11 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 from brian2 import ms  # noqa: E402
 
-import spiketeach  # noqa: E402
 from spiketeach.analysis.tuning import pulse_counts  # noqa: E402
-from spiketeach.devices import DEVICES, select_device  # noqa: E402
+from spiketeach.devices import select_device  # noqa: E402
 from spiketeach.models.samadi import SamadiParams, closed_form_activity  # noqa: E402
 from spiketeach.protocols.tuning import FIG1_DRIVE_STEPS, simulate_trace  # noqa: E402
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "samadi2017_fig1"
 HERE = Path(__file__).resolve().parent
@@ -89,13 +87,12 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         "seed": seed,
         "device": device,
         "wall_s": None,  # filled in after plotting
-        "version": spiketeach.__version__,
         "quick": bool(quick),
     }
 
     _plot(t, v, h, a, params, edges, out_dir / f"{NAME}.png")
     result["wall_s"] = time.perf_counter() - start
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result(out_dir, NAME, result)
     return result
 
 
@@ -126,13 +123,7 @@ def _plot(t, v, h, a, params, edges, path):
 
 def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success (an exit code)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="same as the full figure (seconds)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="recorded only: the neuron is deterministic")
-    parser.add_argument("--device", default="runtime", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE,
-                        help="output directory (default: figures/)")
+    parser = figure_parser(__doc__, quick="same as the full figure (seconds)", out=HERE, seed="recorded only: the neuron is deterministic")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device)
     ours = result["ours"]

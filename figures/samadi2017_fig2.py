@@ -20,8 +20,6 @@ Writes ``samadi2017_fig2.png`` and ``.json``. Usage:
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -32,12 +30,12 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
 import numpy as np  # noqa: E402
 from brian2 import ms  # noqa: E402
 
-import spiketeach  # noqa: E402
 from spiketeach.analysis.tuning import fit_tanh, relative_error  # noqa: E402
-from spiketeach.devices import DEVICES, select_device  # noqa: E402
+from spiketeach.devices import select_device  # noqa: E402
 from spiketeach.models.samadi import (  # noqa: E402
     SamadiParams, closed_form_activity, tanh_activation)
 from spiketeach.protocols.tuning import simulate_activity  # noqa: E402
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "samadi2017_fig2"
 HERE = Path(__file__).resolve().parent
@@ -119,14 +117,13 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         "seed": seed,
         "device": device,
         "wall_s": None,  # filled in after plotting
-        "version": spiketeach.__version__,
         "quick": bool(quick),
     }
 
     _plot(drives, fine[:n], coarse[:n], params, proto, (c1, c2), (c1_paper_dt, c2_paper_dt),
           out_dir / f"{NAME}.png")
     result["wall_s"] = time.perf_counter() - start
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result(out_dir, NAME, result)
     return result
 
 
@@ -170,13 +167,7 @@ def _plot(v, fine, coarse, params, proto, fit, fit_paper_dt, path):
 
 def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success (an exit code)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="100 drives and a 0.05 ms fine step (seconds)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the drawn drives")
-    parser.add_argument("--device", default="runtime", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE,
-                        help="output directory (default: figures/)")
+    parser = figure_parser(__doc__, quick="100 drives and a 0.05 ms fine step (seconds)", out=HERE, seed="seed of the drawn drives")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device)
     ours = result["ours"]

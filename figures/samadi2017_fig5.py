@@ -17,8 +17,6 @@ digits (64-100-10, 64-63-37-10, depth-1), 60 examples each — no MNIST needed.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -28,9 +26,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import spiketeach  # noqa: E402
-from spiketeach.devices import DEVICES, select_device  # noqa: E402
+from spiketeach.devices import select_device  # noqa: E402
 from spiketeach.protocols.mnist import MnistRun, digits_data, train_mnist  # noqa: E402
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "samadi2017_fig5"
 HERE = Path(__file__).resolve().parent
@@ -78,9 +76,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
                         "preprocessing": "pixel/max * g, g = 0.64 / mean training pixel"},
            # wall_s: the training runs' own time (a resumed finished run takes seconds to reload)
            "seed": seed, "device": device, "script_wall_s": wall,
-           "wall_s": sum(r["wall_s"] for r in results.values()), "version": spiketeach.__version__,
+           "wall_s": sum(r["wall_s"] for r in results.values()),
            "quick": quick}
-    (out_dir / f"{NAME}.json").write_text(json.dumps(out, indent=2))
+    write_result(out_dir, NAME, out)
     return out
 
 
@@ -99,11 +97,7 @@ def _plot(results, path, quick):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="8x8 digits, seconds")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpp_standalone", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE)
+    parser = figure_parser(__doc__, quick="8x8 digits, seconds", out=HERE, device="cpp_standalone")
     parser.add_argument("--epochs", type=float, default=30.0, help="paper: 30")
     parser.add_argument("--runs", default=None, help="run directories (default output/samadi2017_fig5)")
     parser.add_argument("--data-dir", default=None)

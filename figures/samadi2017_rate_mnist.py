@@ -24,8 +24,6 @@ Full mode: the paper's 30 epochs (``--epochs`` to change). ``--quick``: scikit-l
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -35,11 +33,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import spiketeach  # noqa: E402
 from spiketeach.analysis.accuracy import answers_from_counts  # noqa: E402
 from spiketeach.models import rate  # noqa: E402
 from spiketeach.models.samadi import SamadiParams  # noqa: E402
 from spiketeach.protocols.mnist import MnistRun, digits_data, load_inputs  # noqa: E402
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "samadi2017_rate_mnist"
 HERE = Path(__file__).resolve().parent
@@ -121,10 +119,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                         "minibatch": batch, "eta": "1/fan-in per example (sum over minibatch)",
                         "momentum": SamadiParams().mu, "target": f"{TARGET_HIGH} / 0",
                         "gain": gain, "preprocessing": "pixel/255 * gain, mean training input 0.64"},
-           "seed": seed, "device": device, "wall_s": time.perf_counter() - start,
-           "version": spiketeach.__version__, "quick": quick}
+           "seed": seed, "device": device, "wall_s": time.perf_counter() - start, "quick": quick}
     _plot(out, out_dir / f"{NAME}.png")
-    (out_dir / f"{NAME}.json").write_text(json.dumps(out, indent=2))
+    write_result(out_dir, NAME, out)
     return out
 
 
@@ -143,11 +140,7 @@ def _plot(out, path):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="8x8 digits, 3 epochs, seconds")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="runtime", help="recorded only (numpy references)")
-    parser.add_argument("--out", type=Path, default=HERE)
+    parser = figure_parser(__doc__, quick="8x8 digits, 3 epochs, seconds", out=HERE, device_help="recorded only (numpy references)")
     parser.add_argument("--epochs", type=int, default=None, help="paper: 30")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--rows", default=None, help="comma-separated subset of " + ",".join(ROWS))

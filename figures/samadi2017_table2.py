@@ -10,7 +10,6 @@ the rate references have produced it, else they are left empty ("—").
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -20,8 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-import spiketeach  # noqa: E402
-from spiketeach.devices import DEVICES  # noqa: E402
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "samadi2017_table2"
 HERE = Path(__file__).resolve().parent
@@ -52,9 +50,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
            "protocol": {"spiking_source": fig5.name, "spiking_quick": spiking.get("quick"),
                         "rate_source": rate_path.name if rate else None},
            "seed": spiking.get("seed", seed), "device": spiking.get("device", device),
-           "wall_s": time.perf_counter() - start, "version": spiketeach.__version__,
+           "wall_s": time.perf_counter() - start,
            "quick": bool(spiking.get("quick"))}
-    (out_dir / f"{NAME}.json").write_text(json.dumps(out, indent=2))
+    write_result(out_dir, NAME, out)
     _plot(out, out_dir / f"{NAME}.png")
     return out
 
@@ -77,11 +75,7 @@ def _plot(out, path):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tabulate (already fast)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="runtime", choices=DEVICES)
-    parser.add_argument("--out", type=Path, default=HERE)
+    parser = figure_parser(__doc__, quick="tabulate (already fast)", out=HERE)
     parser.add_argument("--source", type=Path, default=None,
                         help="directory with samadi2017_fig5.json (default: --out)")
     args = parser.parse_args(argv)

@@ -15,7 +15,6 @@ Usage: ``python figures/shrestha_fig2_3.py [--quick] [--seed 0] [--device runtim
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
@@ -27,14 +26,14 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import spiketeach  # noqa: E402
 from spiketeach.analysis.stdp import count_activation_correlation  # noqa: E402
-from spiketeach.devices import DEVICES, select_device  # noqa: E402
+from spiketeach.devices import select_device  # noqa: E402
 from spiketeach.models.emstdp import (EMSTDPParams, build_emstdp_network,  # noqa: E402
                                       recorded_counts)
 from spiketeach.models.emstdp_ann import backward_errors, forward_rates  # noqa: E402
 from spiketeach.protocols.checkpoint import load_checkpoint  # noqa: E402
 from spiketeach.protocols.emstdp import load_probabilities, run_emstdp_block  # noqa: E402
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "shrestha_fig2_3"
 HERE = Path(__file__).resolve().parent
@@ -100,19 +99,14 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         "protocol": {"sizes": sizes, "samples": n, "T": params.T,
                      "weights": str(weights) if weights else f"initialisation, seed {seed}",
                      "data": "MNIST test images", "params": params.as_dict()},
-        "seed": seed, "device": device, "wall_s": time.perf_counter() - start,
-        "version": spiketeach.__version__, "quick": quick,
+        "seed": seed, "device": device, "wall_s": time.perf_counter() - start, "quick": quick,
     }
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=1))
+    write_result(out_dir, NAME, result)
     return result
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="784-100-10, T=100, 20 samples")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="runtime", choices=DEVICES)
-    parser.add_argument("--out", default=str(HERE))
+    parser = figure_parser(__doc__, quick="784-100-10, T=100, 20 samples", out=HERE)
     parser.add_argument("--weights", default=None, help="checkpoint .npz of a trained network")
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))

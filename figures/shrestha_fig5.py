@@ -20,8 +20,6 @@ Usage: ``python figures/shrestha_fig5.py [--quick] [--seed 0] [--out DIR]``.
 
 from __future__ import annotations
 
-import argparse
-import json
 import time
 from pathlib import Path
 
@@ -31,10 +29,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-import spiketeach  # noqa: E402
-from spiketeach.devices import DEVICES, select_device  # noqa: E402
+from spiketeach.devices import select_device  # noqa: E402
 from spiketeach.protocols.stdp import (emstdp_window_experiment,  # noqa: E402
                                        stdp_correlation_experiment)
+from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "shrestha_fig5"
 HERE = Path(__file__).resolve().parent
@@ -88,19 +86,14 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         "protocol": {"T_steps": T, "dt_ms": 1.0, "rates": "uniform [0, 0.5] per step",
                      "stdp_window_ms": 10, "kernel": "rectangular",
                      "correlation": "Pearson r over trials, EMSTDP Δw from the Brian2 synapse"},
-        "seed": seed, "device": "runtime", "wall_s": time.perf_counter() - start,
-        "version": spiketeach.__version__, "quick": quick,
+        "seed": seed, "device": "runtime", "wall_s": time.perf_counter() - start, "quick": quick,
     }
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=1))
+    write_result(out_dir, NAME, result)
     return result
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer trials")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="runtime", choices=DEVICES)
-    parser.add_argument("--out", default=str(HERE))
+    parser = figure_parser(__doc__, quick="fewer trials", out=HERE)
     args = parser.parse_args(argv)
     res = run(args.out, args.quick, args.seed, args.device)
     print(f"correlation (phase-signed pair rule) r = {res['ours']['correlation']:.3f}; "

@@ -1,4 +1,5 @@
-"""Collect the figure and benchmark JSONs into the README's results table.
+"""The figure scripts' results: writing each script's JSON, its common command line, and
+collecting the figure and benchmark JSONs into the README's results table.
 
     python -m spiketeach.results            print the table
     python -m spiketeach.results --readme   rewrite it in README.md between the markers
@@ -12,6 +13,51 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
+
+
+def figure_parser(doc: str, *, quick: str, out: Path, device: str = "runtime",
+                  seed: str = "seed of the run", device_help: str | None = None
+                  ) -> argparse.ArgumentParser:
+    """The command line every figure script shares: ``--quick`` (seconds; what the tests run),
+    ``--seed``, ``--device`` (one of :data:`spiketeach.devices.DEVICES`) and ``--out`` (default
+    ``out``, the script's own folder). Scripts add their own options to the parser returned.
+
+    ``doc`` is the script's module docstring (its first line becomes the description); ``quick``
+    says what ``--quick`` shortens.
+    """
+    from .devices import DEVICES
+
+    parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--seed", type=int, default=0, help=seed)
+    parser.add_argument("--device", default=device, choices=DEVICES, help=device_help)
+    parser.add_argument("--out", type=Path, default=out,
+                        help=f"output directory (default: {out.name}/)")
+    return parser
+
+
+def _jsonable(obj):
+    """numpy scalars and arrays as plain JSON numbers and lists; anything else refused."""
+    import numpy as np
+
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable: {obj!r}")
+
+
+def write_result(out_dir: str | Path, name: str, result: dict) -> Path:
+    """Write a figure's result as ``<out_dir>/<name>.json`` (the layout of ../shared/design.md,
+    "Results": ``paper``, ``ours``, ``protocol``, ``seed``, ``device``, ``wall_s``), stamped with
+    the package version; numpy numbers and arrays become JSON numbers and lists."""
+    from . import __version__
+
+    path = Path(out_dir) / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result.setdefault("version", __version__)
+    path.write_text(json.dumps(result, indent=2, default=_jsonable) + "\n")
+    return path
 
 
 def _flatten(d: dict, prefix: str = "") -> dict:
