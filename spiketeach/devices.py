@@ -25,6 +25,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,10 +282,17 @@ class BlockRunner:
     report: str | None = None
     #: record per-code-object timings (read them with ``brian2.profiling_summary(net)``)
     profile: bool = False
+    #: accept per-block seeds (``run(seed=...)``) on cpp_standalone: the binary then re-seeds
+    #: its random generators, right before the run, from a value passed with ``run_args``
+    #: (a compiled ``brian2.seed()`` would replay the same stream in every block). Runtime
+    #: mode takes seeds either way (``brian2.seed(seed)`` before the block).
+    seeded: bool = False
     _blocks_run: int = field(default=0, init=False)
     _built: bool = field(default=False, init=False)
+    _seed_holder: object = field(default=None, init=False, repr=False)
 
-    def run(self, values: dict | None = None, timed_arrays: dict | None = None) -> None:
+    def run(self, values: dict | None = None, timed_arrays: dict | None = None,
+            seed: int | None = None) -> None:
         """Run one block.
 
         Parameters
@@ -295,7 +303,24 @@ class BlockRunner:
             VariableViews).
         timed_arrays : dict
             ``{TimedArray: new values}`` with the shapes the TimedArrays were built with.
+        seed : int, optional
+            Seed of the random numbers the simulation draws in this block (``rand()``,
+            ``randn()``), in [0, 2**31): the same seed gives the same block. None: no seeding
+            (runtime: numpy's global stream goes on; standalone: the build's own seeding).
+            On cpp_standalone the runner must be ``seeded``; Brian2GeNN and Brian2CUDA have
+            their own generators: there the seed is not applied (a warning says so).
         """
+        if seed is not None:
+            seed = int(seed)
+            if not 0 <= seed < 2 ** 31:
+                raise ValueError(f"a block seed must lie in [0, 2**31), got {seed}")
+            if _current.name in ("genn", "cuda_standalone"):
+                warnings.warn(f"per-block seeds are not applied on {_current.name}: the "
+                              "simulation's random numbers are not repeatable there")
+                seed = None
+            elif _current.standalone and not self.seeded:
+                raise DeviceError("per-block seeds on cpp_standalone need a BlockRunner built "
+                                  "with seeded=True")
         # Brian2 hashes run_args arrays through their buffer: they must be contiguous
         pairs = values.items() if isinstance(values, dict) else (values or [])
         values = [(k, np.ascontiguousarray(v)) for k, v in pairs]
@@ -314,12 +339,12 @@ class BlockRunner:
         if _current.name == "genn":
             self._run_genn(values, timed_arrays)
         elif _current.standalone:
-            self._run_standalone(values, timed_arrays)
+            self._run_standalone(values, timed_arrays, seed)
         else:
-            self._run_runtime(values, timed_arrays)
+            self._run_runtime(values, timed_arrays, seed)
         self._blocks_run += 1
 
-    def _run_runtime(self, values, timed_arrays):
+    def _run_runtime(self, values, timed_arrays, seed=None):
         if self._blocks_run == 0:
             self.net.store("block_start")
         else:
@@ -328,6 +353,8 @@ class BlockRunner:
             ta.values[...] = arr  # the generated numpy/cython code reads this array in place
         for view, arr in values:
             view[:] = arr
+        if seed is not None:
+            brian2.seed(seed)
         self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
 
     def _run_genn(self, values, timed_arrays):
@@ -344,18 +371,22 @@ class BlockRunner:
         self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
         self._built = True
 
-    def _run_standalone(self, values, timed_arrays):
+    def _run_standalone(self, values, timed_arrays, seed=None):
         if not brian2_supports_run_args():
             raise DeviceError(f"re-running a compiled {_current.name} binary with new values "
                               f"(run_args) needs brian2 >= 2.6; this environment has brian2 "
                               f"{brian2.__version__} (the Brian2GeNN environment): use the "
                               "genn or runtime device here")
         if not self._built:
+            if self.seeded and _current.name == "cpp_standalone":
+                self._compile_reseeding()
             self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
             device.build(directory=str(_current.build_dir), compile=True, run=False)
             self._built = True
         run_args = dict(values)
         run_args.update(timed_arrays)
+        if self._seed_holder is not None:
+            run_args[self._seed_holder.block_seed] = np.int32(-1 if seed is None else seed)
         device.run(results_directory="results", run_args=run_args, with_output=False)
         # run_args arrays are written once per distinct value set; drop them so long trainings
         # do not fill the disk with one weight file per block.
@@ -364,3 +395,20 @@ class BlockRunner:
             for p in (path, Path(str(path) + ".lock")):
                 if p.exists():
                     p.unlink()
+
+    def _compile_reseeding(self):
+        """cpp_standalone: before the network runs, re-seed every thread's generator from
+        ``block_seed`` (a shared integer that ``run_args`` sets per block; < 0: leave the
+        generators alone), as Brian2's compiled ``seed(s)`` does (seed s + thread index)."""
+        from brian2 import NeuronGroup
+        holder = NeuronGroup(1, "block_seed : integer (shared, constant)", name="block_seed*")
+        holder.block_seed = -1
+        if not device.run_args_applied:  # run_args must be read before the re-seeding
+            device.apply_run_args()
+        arr = device.get_array_name(holder.variables["block_seed"])
+        threads = max(1, prefs.devices.cpp_standalone.openmp_threads)
+        device.insert_code("main", f"""
+    if (brian::{arr}[0] >= 0)
+        for (int _i=0; _i<{threads}; _i++)
+            brian::_random_generators[_i].seed((unsigned long)brian::{arr}[0] + _i);""")
+        self._seed_holder = holder

@@ -41,3 +41,31 @@ def test_select_and_reset(tmp_path):
     assert not cfg.standalone and current_device().name == "runtime"
     assert type(get_device()).__name__ == "RuntimeDevice"
     assert set(DEVICES) == {"runtime", "cpp_standalone", "genn", "cuda_standalone"}
+
+
+def test_block_runner_seeds(tmp_path):
+    """BlockRunner(run(seed=...)): runtime blocks with the same seed draw the same numbers,
+    other seeds other ones; cpp_standalone refuses a seed unless the runner is ``seeded`` (the
+    compiled re-seeding is checked on a real build in tests/test_emstdp.py)."""
+    import numpy as np
+    from brian2 import Network, NeuronGroup, SpikeMonitor, ms
+    from spiketeach.devices import BlockRunner
+    select_device("runtime")
+    try:
+        g = NeuronGroup(10, "", threshold="rand() < 0.3")
+        mon = SpikeMonitor(g)
+        runner = BlockRunner(Network(g, mon), 2 * ms)
+        spikes = []
+        for seed in (3, 3, 4):
+            runner.run(seed=seed)
+            spikes.append(np.asarray(mon.i[:]).copy())
+        assert np.array_equal(spikes[0], spikes[1]) and len(spikes[0]) > 10
+        assert not np.array_equal(spikes[0], spikes[2])
+        with pytest.raises(ValueError):
+            runner.run(seed=-1)
+        select_device("cpp_standalone", build_dir=tmp_path / "build")
+        g = NeuronGroup(10, "", threshold="rand() < 0.3")
+        with pytest.raises(DeviceError, match="seeded=True"):
+            BlockRunner(Network(g), 2 * ms).run(seed=3)
+    finally:
+        reset_device()

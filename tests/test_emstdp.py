@@ -377,3 +377,106 @@ def test_fast_formulation_equals_reference_standalone(tmp_path):
     out = _both_formulations("cpp_standalone", tmp_path, [64, 30, 10], code_params(T=60, eta=1e-2),
                              "symmetric", x, y, np.ones(20))
     _assert_same(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Random numbers drawn by the simulation: seeded per block (issue 7)
+# --------------------------------------------------------------------------------------------
+
+def _seeded_blocks(net, x, y, seeds):
+    """Run the same block (built state, inputs, learning on) once per seed; returns
+    [(h1, h2 of every layer, state after the block)]."""
+    out = []
+    for s in seeds:
+        res = run_emstdp_block(net, net.built_state, x, y, np.ones(len(y)), seed=s)
+        out.append(([c for layer in res.layers for c in layer], net.get_state()))
+    return out
+
+
+def _same_block(a, b):
+    return (all(np.array_equal(u, v) for u, v in zip(a[0], b[0]))
+            and all(np.array_equal(a[1][k], b[1][k]) for k in a[1]))
+
+
+@pytest.mark.parametrize("params", [code_params(T=40, batch=2),
+                                    EMSTDPParams(T=40, eta=1e-3)],
+                         ids=["shared-input", "poisson-and-target-train"])
+def test_block_seed_fixes_the_simulations_random_numbers(runtime, params):
+    """The input encoding (and the paper's target trains) draw rand() in the simulation:
+    the same seed gives the same spikes and weights, another seed other ones."""
+    x, y = _digits(4)
+    net = build_emstdp_network([64, 20, 10], 4, params=params, seed=0, record_counts="all")
+    a, a2, b = _seeded_blocks(net, x, y, [7, 7, 8])
+    assert _same_block(a, a2)
+    assert not any(np.array_equal(u, v) for u, v in zip(a[0][:2], b[0][:2]))
+    assert not np.array_equal(a[1]["forward0.w"], b[1]["forward0.w"])
+
+
+def test_training_is_repeatable_and_resume_is_exact(runtime, tmp_path):
+    """train_emstdp seeds every block from (seed, epoch, block): two runs with the same seed
+    are identical, consecutive blocks get different seeds, and a run killed after block 2 and
+    resumed from its checkpoint ends exactly where an uninterrupted run does (weights,
+    RMSprop state, learning curve)."""
+    from spiketeach.protocols.emstdp import TRAIN_STREAM, block_seed
+    x, y = _digits(40)
+    params = code_params(T=20, eta=1e-3, batch=2)
+    net = build_emstdp_network([64, 15, 10], 10, params=params, seed=0)
+
+    def train(**kw):
+        return train_emstdp(net, x[:30], y[:30], x[30:], y[30:], epochs=1,
+                            rng=np.random.default_rng(0), seed=0, **kw)
+
+    quiet = lambda s: None  # noqa: E731
+    log_a, state_a = train(progress=quiet)
+    log_b, state_b = train(progress=quiet)
+    assert log_a.test_accuracy == log_b.test_accuracy
+    for key in state_a:
+        np.testing.assert_array_equal(state_a[key], state_b[key], err_msg=key)
+    seeds = {block_seed(0, TRAIN_STREAM, e, b) for e in range(3) for b in range(3)}
+    assert len(seeds) == 9
+
+    class Killed(Exception):
+        pass
+
+    def kill_at_block_3(line):
+        if "block 3/" in line:  # block 3 has run; the checkpoint holds block 2
+            raise Killed
+
+    ckpt = tmp_path / "run.npz"
+    with pytest.raises(Killed):
+        train(checkpoint=ckpt, progress=kill_at_block_3)
+    log_r, state_r = train(checkpoint=ckpt, resume=True, progress=quiet)
+    assert log_r.test_accuracy == log_a.test_accuracy
+    for key in state_a:
+        np.testing.assert_array_equal(state_r[key], state_a[key], err_msg=key)
+
+
+@pytest.mark.standalone
+def test_block_seeds_on_cpp_standalone(tmp_path):
+    """cpp_standalone re-runs ONE binary per block: the block's seed arrives with run_args, so
+    the same seed gives the same block, another seed (the next block's) another stream, and
+    the numbers are those of the numpy target for the same seed (same spikes and weights)."""
+    import shutil
+    from spiketeach.devices import reset_device, select_device
+    if shutil.which("g++") is None and shutil.which("c++") is None:
+        pytest.skip("no C++ compiler")
+    x, y = _digits(4)
+    params = code_params(T=40, batch=2)
+    out = {}
+    for dev in ("cpp_standalone", "runtime"):
+        select_device(dev, build_dir=tmp_path / "build") if dev != "runtime" else select_device(dev)
+        try:
+            net = build_emstdp_network([64, 20, 10], 4, params=params, seed=0,
+                                       record_counts="all")
+            out[dev] = _seeded_blocks(net, x, y, [7, 7, 8] if dev != "runtime" else [7])
+        finally:
+            reset_device()
+    a, a2, b = out["cpp_standalone"]
+    assert _same_block(a, a2)
+    assert not np.array_equal(a[0][0], b[0][0])
+    (r,) = out["runtime"]
+    for u, v in zip(a[0], r[0]):
+        np.testing.assert_array_equal(u, v)
+    for key in a[1]:
+        np.testing.assert_allclose(a[1][key], r[1][key], rtol=0, atol=1e-12, err_msg=key)
+

@@ -13,6 +13,14 @@ window with learning off. Ties go to the lowest class index.
 :func:`train_emstdp` trains for epochs of ``n_train`` samples (a fresh permutation of the training
 set per epoch), tests on a fixed test subset after every epoch, checkpoints after every block
 (atomically; ``resume=True`` continues exactly) and returns the learning curve.
+
+Random numbers. The simulation draws them itself (Poisson or shared-random input encoding,
+target spike trains). Every block is seeded from the run's seed and the block's place in the
+run (:func:`block_seed`: training block ``b`` of epoch ``e`` → (seed, 0, e, b); test block ``k``
+→ (seed, 1, k), the same for every evaluation), so a run is repeatable, consecutive blocks
+draw different streams and a resumed run continues with the streams of an uninterrupted one.
+With one thread, the numpy target and cpp_standalone draw the same numbers for the same seed
+(Brian2's generator is numpy's Mersenne Twister with the same seeding and the same ``rand()``).
 """
 
 from __future__ import annotations
@@ -27,7 +35,7 @@ from ..models.emstdp import EMSTDPNetwork, recorded_counts
 from .checkpoint import load_checkpoint, save_checkpoint
 from .presentation import padded_blocks
 
-__all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "run_emstdp_block",
+__all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "block_seed", "run_emstdp_block",
            "evaluate_emstdp", "EMSTDPLog", "train_emstdp"]
 
 
@@ -65,9 +73,26 @@ class BlockCounts:
         return self.answers == self.labels
 
 
+#: the streams of :func:`block_seed`: training blocks and test blocks
+TRAIN_STREAM, TEST_STREAM = 0, 1
+
+
+def block_seed(seed: int, *keys: int) -> int:
+    """A seed in [0, 2**31) for one block, derived from the run's ``seed`` and the block's
+    place (``keys``, e.g. (TRAIN_STREAM, epoch, block)) through numpy's SeedSequence."""
+    words = np.random.SeedSequence([int(seed), *(int(k) for k in keys)]).generate_state(1)
+    return int(words[0] >> 1)
+
+
 def run_emstdp_block(net: EMSTDPNetwork, state: dict[str, np.ndarray] | None,
-                     inputs: np.ndarray, labels: np.ndarray, learn: np.ndarray) -> BlockCounts:
-    """Run one block from ``state`` (None: the values the network was built with)."""
+                     inputs: np.ndarray, labels: np.ndarray, learn: np.ndarray,
+                     seed: int | None = None) -> BlockCounts:
+    """Run one block from ``state`` (None: the values the network was built with).
+
+    ``seed`` seeds the random numbers the block draws (input encoding, target trains); the
+    same state, inputs and seed give the same block. None: not seeded (not repeatable on
+    cpp_standalone unless the build was seeded with ``brian2.seed``).
+    """
     n = net.n_presentations
     inputs = np.asarray(inputs, dtype=float)
     labels = np.asarray(labels, dtype=int)
@@ -86,7 +111,7 @@ def run_emstdp_block(net: EMSTDPNetwork, state: dict[str, np.ndarray] | None,
         if missing:
             raise ValueError(f"state lacks {sorted(missing)}")
         values = {views[k]: np.asarray(state[k], dtype=float) for k in views}
-    net.runner.run(values, timed)
+    net.runner.run(values, timed, seed=seed)
     per_layer = [recorded_counts(m, n, net.params.window) for m in net.window_counts]
     out = [c for m, c in zip(net.window_counts, per_layer) if m.source is net.output]
     if not out:
@@ -95,14 +120,16 @@ def run_emstdp_block(net: EMSTDPNetwork, state: dict[str, np.ndarray] | None,
     return BlockCounts(h1, h2, labels, learn, per_layer)
 
 
-def evaluate_emstdp(net: EMSTDPNetwork, state, inputs, labels, progress=None) -> float:
+def evaluate_emstdp(net: EMSTDPNetwork, state, inputs, labels, progress=None,
+                    seed: int | None = None) -> float:
     """Accuracy (fraction) on a whole set with learning off, in blocks (the last one padded).
-    ``state`` is not changed."""
+    ``state`` is not changed. ``seed``: test block k is seeded with block_seed(seed, 1, k)."""
     n = net.n_presentations
     inputs, labels = np.asarray(inputs, dtype=float), np.asarray(labels, dtype=int)
     correct = 0
-    for x, y, n_valid, n_done in padded_blocks(inputs, labels, n):
-        res = run_emstdp_block(net, state, x, y, np.zeros(n))
+    for k, (x, y, n_valid, n_done) in enumerate(padded_blocks(inputs, labels, n)):
+        s = None if seed is None else block_seed(seed, TEST_STREAM, k)
+        res = run_emstdp_block(net, state, x, y, np.zeros(n), seed=s)
         correct += int(res.correct[:n_valid].sum())
         if progress:
             progress(f"tested {n_done}/{len(labels)}")
@@ -127,6 +154,7 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
                  n_train: int | None = None, rng: np.random.Generator,
                  initial_state: dict | None = None, checkpoint: str | Path | None = None,
                  resume: bool = False, shuffle: bool = True, test_every_blocks: int | None = None,
+                 seed: int | None = None,
                  progress=print) -> tuple[EMSTDPLog, dict[str, np.ndarray]]:
     """Train for ``epochs`` passes of ``n_train`` samples, testing after every pass.
 
@@ -141,6 +169,9 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
     test_every_blocks : int, optional
         Also test after every so many blocks (finer learning curves).
     checkpoint, resume : checkpoint after every block; continue from it.
+    seed : int, optional
+        Seed of the simulation's random numbers (None: the network's ``seed``); each block
+        gets :func:`block_seed` of it and its place in the run.
     """
     n = net.n_presentations
     x_train, y_train = np.asarray(x_train, dtype=float), np.asarray(y_train, dtype=int)
@@ -148,6 +179,7 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
     blocks_per_epoch = n_train // n
     if blocks_per_epoch < 1:
         raise ValueError(f"n_train={n_train} is smaller than one block of {n}")
+    seed = net.seed if seed is None else int(seed)
     log, state = EMSTDPLog(), initial_state
     epoch, block, order, wall0 = 0, 0, None, 0.0
     running = []
@@ -161,7 +193,7 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
     t0 = time.perf_counter() - wall0
 
     def test_now(samples_done):
-        acc = evaluate_emstdp(net, state, x_test, y_test)
+        acc = evaluate_emstdp(net, state, x_test, y_test, seed=seed)
         log.samples.append(samples_done)
         log.test_accuracy.append(acc)
         log.train_accuracy.append(float(np.mean(running)) if running else float("nan"))
@@ -178,7 +210,8 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
         while block < blocks_per_epoch:
             idx = order[block * n:(block + 1) * n]
             tb = time.perf_counter()
-            res = run_emstdp_block(net, state, x_train[idx], y_train[idx], np.ones(n))
+            res = run_emstdp_block(net, state, x_train[idx], y_train[idx], np.ones(n),
+                                   seed=block_seed(seed, TRAIN_STREAM, epoch, block))
             state = net.get_state()
             for key, arr in state.items():
                 if not np.all(np.isfinite(arr)):
@@ -241,10 +274,11 @@ def run_configuration(data, sizes, *, feedback: str = "symmetric", params=None,
     t0 = time.perf_counter()
     log, state = train_emstdp(net, xtr, ytr, xte[:n_test], yte[:n_test], epochs=epochs,
                               n_train=n_train, rng=rng, checkpoint=checkpoint, resume=resume,
-                              test_every_blocks=test_every_blocks, progress=progress)
+                              test_every_blocks=test_every_blocks, seed=seed,
+                              progress=progress)
     t_train = time.perf_counter() - t0
     acc = (log.test_accuracy[-1] if final_test == n_test
-           else evaluate_emstdp(net, state, xte[:final_test], yte[:final_test]))
+           else evaluate_emstdp(net, state, xte[:final_test], yte[:final_test], seed=seed))
     return {"accuracy": 100.0 * acc, "final_test_samples": final_test, "log": log.as_dict(),
             "epochs": epochs, "train_samples_per_epoch": (n_train or len(ytr)) // block * block,
             "train_wall_s": t_train, "wall_s": time.perf_counter() - t0,
