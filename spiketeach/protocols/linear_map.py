@@ -174,6 +174,13 @@ class SpikingRun:
         return self.window_nrmse(p.n_pretest + p.n_train, p.n)
 
 
+def _in_windows(i: np.ndarray, t: np.ndarray, record: np.ndarray, presentation: float):
+    """The spikes (indices, times) that fall in presentations where ``record`` is 1."""
+    k = np.clip(np.floor(t / presentation + 1e-3).astype(int), 0, len(record) - 1)  # as Brian2
+    keep = record[k] > 0.5
+    return i[keep], t[keep]
+
+
 def run_spiking_protocol(params: HunsbergerParams, protocol: PosterProtocol, task: LinearMapTask,
                          *, seed: int = 0, fan: FANetwork | None = None,
                          data_seed: int | None = None, progress=print) -> tuple[SpikingRun, FANetwork]:
@@ -194,8 +201,11 @@ def run_spiking_protocol(params: HunsbergerParams, protocol: PosterProtocol, tas
     t = np.asarray(mon.t[:])
     ys, yst = np.asarray(mon.s[:]).T, np.asarray(mon.ystar[:]).T
     dec = np.asarray(fan.e_monitor.s[:]).T
-    spikes = [(np.asarray(m.i[:]), np.asarray(m.t[:])) for m in fan.hidden_events]
     pres = float(params.presentation)
+    # only the spikes inside the recording windows (the GeNN formulation records every spike:
+    # its monitors cannot be gated by the record event)
+    spikes = [_in_windows(np.asarray(m.i[:]), np.asarray(m.t[:]), protocol.record(), pres)
+              for m in fan.hidden_events]
     raw = spiking_nrmse(t, ys, yst, pres, smooth=False)
     dt = float(t[1] - t[0])
     ref = np.mean(np.sqrt(np.mean(yst ** 2, axis=1)))
