@@ -116,3 +116,15 @@ def test_genn_formulation_equals_reference_cpp_standalone(tmp_path):
         pytest.skip("no C++ compiler")
     _assert_same(_both("cpp_standalone", tmp_path, code_params(T=40, eta=1e-2), "fa",
                        np.ones(10)))
+
+
+@pytest.mark.slow
+def test_genn_formulation_equals_reference_code_count_window(tmp_path):
+    """The same with the code's count windows (h over steps 2 … T/2, ĥ from T/2 + 1 on)."""
+    from dataclasses import fields
+
+    from spiketeach.models.emstdp import EMSTDPParams
+    if "count_window" not in {f.name for f in fields(EMSTDPParams)}:
+        pytest.skip("this EMSTDPParams has no count_window")
+    params = code_params(T=40, eta=1e-2, batch=5, count_window="code")
+    _assert_same(_both("runtime", tmp_path, params, "fa", np.ones(10)))

@@ -240,9 +240,14 @@ def build_emstdp_network_genn(layer_sizes, n_presentations, *, params=None, feed
             "event); use feedback='fa' or 'dfa' on the genn device")
     if feedback not in ("fa", "dfa"):
         raise ValueError(f"unknown feedback {feedback!r}; the genn formulation has 'fa', 'dfa'")
-    if getattr(params, "count_window", "half") != "half":
+    from . import emstdp as _emstdp
+    counted = getattr(_emstdp, "counted", None)  # the counting statements of count_window
+    if getattr(params, "count_window", "half") != "half" and counted is None:
         raise NotImplementedError("the genn formulation counts h and ĥ over the two halves of "
                                   "the window (count_window='half')")
+    if counted is None:
+        def counted(code, params):
+            return code
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 3 or min(sizes) < 1:
         raise ValueError(f"EMSTDP needs input, >= 1 hidden and an output layer: {layer_sizes}")
@@ -269,7 +274,8 @@ def build_emstdp_network_genn(layer_sizes, n_presentations, *, params=None, feed
     shared = params.encoding == "shared"
     inp = NeuronGroup(sizes[0], GENN_INPUT + ("r_shared : 1 (shared)\n" if shared else ""),
                       threshold="r_shared < p_spike" if shared else "rand() < p_spike",
-                      reset="h1 += 1 - phase2", method="euler", clock=clock, namespace=ns,
+                      reset=counted("h1 += 1 - phase2", params), method="euler", clock=clock,
+                      namespace=ns,
                       name=f"{name}_input")
     inp.run_regularly("p_spike = max_rate * stimulus(t, i)", dt=window, when="start",
                       name=f"{name}_input_run_regularly_load")
@@ -290,7 +296,8 @@ def build_emstdp_network_genn(layer_sizes, n_presentations, *, params=None, feed
                + GENN_WINDOW_END)
         lname = f"{name}_output" if is_out else f"{name}_hidden{m}"
         group = NeuronGroup(sizes[m + 1], eqs, threshold=IF_THRESHOLD,
-                            reset="\n".join(line.strip() for line in IF_RESET.strip().splitlines()),
+                            reset=counted("\n".join(line.strip() for line
+                                                    in IF_RESET.strip().splitlines()), params),
                             method="euler", clock=clock, namespace=ns, name=lname)
         load = "lg = learn_gate(t)" + ("\nlab = label(t, i)" if is_out else "")
         group.run_regularly(load, dt=window, when="start", name=f"{lname}_run_regularly_load")
