@@ -480,3 +480,35 @@ def test_block_seeds_on_cpp_standalone(tmp_path):
     for key in a[1]:
         np.testing.assert_allclose(a[1][key], r[1][key], rtol=0, atol=1e-12, err_msg=key)
 
+
+def test_code_count_windows(runtime):
+    """count_window="code": h over steps 2 … T/2, ĥ over T/2 + 1 … T − 1 (T/2 − 1 each, as
+    EMSTDP_algo.py); a cell driven to fire every step counts T/2 − 1 in both."""
+    params = EMSTDPParams(T=100, count_window="code")
+    assert params.count_steps == 49
+    layer = _one_layer(2, 1.0, params, error=False)
+    layer.b = [1.0, 0.0]
+    Network(layer).run(params.window)
+    assert layer.h1[:].tolist() == [49, 0] and layer.h2[:].tolist() == [49, 0]
+
+
+@pytest.mark.parametrize("encoding", ["shared", "poisson"])
+def test_fast_formulation_equals_reference_code_windows(runtime, tmp_path, encoding):
+    """The fast formulation with the code's count windows (input counts from on/off changes
+    over steps 2 … T/2) is the reference formulation's model."""
+    x, y = _digits(20)
+    params = code_params(T=40, eta=1e-2, batch=5, encoding=encoding, count_window="code")
+    out = _both_formulations("runtime", tmp_path, [64, 30, 10], params, "symmetric", x, y,
+                             np.ones(10))
+    _assert_same(out)
+
+
+def test_threshold_ratios_per_configuration():
+    """The code's ratios per hidden configuration: 784-[100]-10 the driver's 0.5 / 0.1,
+    [500, 500] the sweep's 0.2 / 1.0 (θ = 1.617, 1.936, 19.365)."""
+    from spiketeach.models.emstdp import code_threshold_ratios
+    assert code_threshold_ratios([784, 100, 10]) == (0.5, 0.1)
+    hr, orr = code_threshold_ratios([784, 500, 500, 10])
+    assert (hr, orr) == (0.2, 1.0)
+    th = thresholds([784, 500, 500, 10], code_params(hidden_ratio=hr, output_ratio=orr))
+    assert th == pytest.approx([1.6166, 1.9365, 19.3649], rel=1e-4)

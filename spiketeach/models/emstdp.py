@@ -65,7 +65,8 @@ __all__ = ["EMSTDPParams", "FEEDBACK", "INPUT_NEURON", "IF_NEURON", "ERROR_CHANN
            "LOSS_INPUT", "ERROR_INPUT", "integration_code", "if_layer", "input_layer", "fast_input_layer", "FORMULATIONS",
            "emstdp_projection", "fixed_feedback", "thresholds", "error_thresholds",
            "initial_weights", "feedback_matrices", "EMSTDPNetwork", "build_emstdp_network",
-           "paper_params", "code_params", "recorded_counts"]
+           "paper_params", "code_params", "CODE_THRESHOLD_RATIOS", "code_threshold_ratios",
+           "recorded_counts"]
 
 #: symmetric weights (the error goes back through W^T), feedback alignment, direct FA
 FEEDBACK = ("symmetric", "fa", "dfa")
@@ -110,6 +111,14 @@ class EMSTDPParams:
         weights 10× faster per sample and training degrades after ≈ 2000 MNIST samples
         (measured, T = 200).
         w_max : weights clipped to [−w_max, w_max] after every update (code: 1; None: no clip).
+        count_window : which steps the counts h and ĥ cover. "half": h over phase 1
+        (steps 0 … T/2 − 1), ĥ over phase 2 (T/2 … T − 1), normaliser T/2. "code": the
+        code's windows, h over steps 2 … T/2 and ĥ over T/2 + 1 … T − 1 (T/2 − 1 steps each,
+        also the normaliser; EMSTDP_algo.py). Each layer adds one step of delay, so with
+        "half" the output integrates input in only T/2 − 2 steps of phase 1 against T/2 of
+        phase 2 (a hidden cell: T/2 − 1 against T/2): ĥ − h is biased upwards by about
+        two steps' worth of the output's rate even without error; the code's windows
+        are both fully driven.
     """
 
     T: int = 200
@@ -131,6 +140,7 @@ class EMSTDPParams:
     w_max: float | None = 1.0
     bias: float = 0.0
     batch: int = 1
+    count_window: str = "half"
 
     def __post_init__(self):
         if self.T < 4 or self.T % 2:
@@ -139,6 +149,8 @@ class EMSTDPParams:
             raise ValueError(f"encoding must be 'poisson' or 'shared', got {self.encoding!r}")
         if self.loss not in ("target", "code"):
             raise ValueError(f"loss must be 'target' or 'code', got {self.loss!r}")
+        if self.count_window not in ("half", "code"):
+            raise ValueError(f"count_window must be 'half' or 'code', got {self.count_window!r}")
         if self.update not in ("sgd", "rmsprop"):
             raise ValueError(f"update must be 'sgd' or 'rmsprop', got {self.update!r}")
         if int(self.batch) != self.batch or self.batch < 1:
@@ -159,6 +171,11 @@ class EMSTDPParams:
         return self.T * self.dt
 
     @property
+    def count_steps(self) -> int:
+        """Steps each count covers (the normaliser of the RMSprop update)."""
+        return self.T_half if self.count_window == "half" else self.T_half - 1
+
+    @property
     def loss_threshold(self) -> float:
         if self.theta_L is not None:
             return float(self.theta_L)
@@ -177,6 +194,24 @@ class EMSTDPParams:
 def paper_params(**changes) -> EMSTDPParams:
     """The paper's choices (T = 200, Poisson input, target train of rate 0.2, θ_L = 5)."""
     return replace(EMSTDPParams(), **changes)
+
+
+#: Threshold ratios (hidden, output) of the authors' code per hidden-layer configuration
+#: (β_l = ratio / (2 × divisor), see :func:`thresholds`). EMSTDP_main.py, 784-[100]-10: hidden
+#: 0.5, output 0.1. EMSTDP_disGridSearch.py, hidden [500] and [500, 500]: hidden 0.2 or 0.4
+#: (grid), output 1.0 (../shared/papers/shrestha2019.md, "Thresholds"). For [500, 500] we use
+#: 0.2 / 1.0: with the driver's 0.5 / 0.1 the output cells saturate (every output at ≈ 0.74
+#: spikes/step after one pass with DFA: ties, chance accuracy), and in a pilot (2000 MNIST
+#: images, SW, T = 100) hidden 0.2 reached 56 % test accuracy and hidden 0.4 29 %, no layer
+#: saturated (mean output rate 0.17 spikes/step). [500] keeps the driver's 0.5 / 0.1, with which
+#: the 784-500-10 rows were run (they learn: 86 % after 2 passes).
+CODE_THRESHOLD_RATIOS = {(100,): (0.5, 0.1), (500,): (0.5, 0.1), (500, 500): (0.2, 1.0)}
+
+
+def code_threshold_ratios(layer_sizes) -> tuple[float, float]:
+    """(hidden_ratio, output_ratio) for [n_in, *hidden, n_out] from
+    :data:`CODE_THRESHOLD_RATIOS` (the driver's 0.5 / 0.1 for configurations not listed)."""
+    return CODE_THRESHOLD_RATIOS.get(tuple(int(n) for n in layer_sizes[1:-1]), (0.5, 0.1))
 
 
 def code_params(**changes) -> EMSTDPParams:
@@ -225,6 +260,21 @@ h1 += 1 - phase2
 h2 += phase2
 s_last = 1
 """
+#: the counts of ``count_window="code"``: h over steps c1_first … c1_last, ĥ from c2_first on
+COUNT_CODE = {"h1 += 1 - phase2": "h1 += int(kstep >= c1_first and kstep <= c1_last)",
+              "h2 += phase2": "h2 += int(kstep >= c2_first)",
+              "on * (1 - phase2)": "on * int(kstep >= c1_first and kstep <= c1_last)",
+              "h1 += dflip * (T_half - kstep) * int(kstep < T_half)":
+              "h1 += dflip * (c1_last + 1 - clip(kstep, c1_first, T_steps)) * int(kstep <= c1_last)"}
+
+
+def counted(code: str, params: "EMSTDPParams") -> str:
+    """``code`` with the counting statements of ``params.count_window``."""
+    if params.count_window == "half":
+        return code
+    for old, new in COUNT_CODE.items():
+        code = code.replace(old, new)
+    return code
 
 #: Error neuron of each forward cell in two channels (eq. 9), plus the one-to-one drive of
 #: eq. 13. ``Ie`` is the signed error input of this step (feedback synapses, or the loss).
@@ -428,7 +478,8 @@ FORMULATIONS = ("reference", "fast")
 def _namespace(params: EMSTDPParams, extra: dict | None = None) -> dict:
     ns = {"T_steps": params.T, "T_half": params.T_half, "max_rate": params.max_rate,
           "w_L": params.w_L, "target_rate": params.loss_target_rate,
-          "batch_size": int(params.batch), "batch_steps": float(params.batch * params.T_half)}
+          "batch_size": int(params.batch), "batch_steps": float(params.batch * params.count_steps),
+          "c1_first": 2, "c1_last": params.T_half, "c2_first": params.T_half + 1}
     if params.w_max is not None:
         ns["w_max"] = float(params.w_max)
     return ns | (extra or {})
@@ -447,7 +498,8 @@ def input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namesp
     """Input cells spiking with probability p·max_rate per step (§4), counting phase-1 spikes."""
     n = stimulus.values.shape[1]
     group = NeuronGroup(n, INPUT_NEURON, threshold=INPUT_THRESHOLD[params.encoding],
-                        reset="h1 += 1 - phase2", clock=clock, namespace=namespace, name=name)
+                        reset=counted("h1 += 1 - phase2", params), clock=clock,
+                        namespace=namespace, name=name)
     group.run_regularly("h1 = int(kstep != 0) * h1", when="groups", name=f"{name}_fresh")
     if params.encoding == "shared":
         group.run_regularly("r_shared = rand()", when="start", name=f"{name}_shared_random")
@@ -484,13 +536,14 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
         group.run_regularly(_clean(decay + """
         r_prev = r_shared * int(kstep != 0) + 2.0 * int(kstep == 0)
         r_shared = rand()"""), when="start", name=f"{name}_shared_random")
-        group.run_on_event("flip", _clean("""
+        group.run_on_event("flip", counted(_clean("""
         dflip = int(r_shared < p_spike) - int(r_prev < p_spike)
-        h1 += dflip * (T_half - kstep) * int(kstep < T_half)"""), when="after_thresholds",
+        h1 += dflip * (T_half - kstep) * int(kstep < T_half)"""), params), when="after_thresholds",
                            order=1)
     else:
         # in the thresholds slot, where the reference input draws its Poisson numbers
-        code = decay + FAST_INPUT_CODE.format(spike=FAST_INPUT_SPIKE[params.encoding])
+        code = counted(decay + FAST_INPUT_CODE.format(spike=FAST_INPUT_SPIKE[params.encoding]),
+                       params)
         group.run_regularly(_clean(code), when="thresholds", order=-1, name=f"{name}_update")
     if learning:
         group.S = 1.0
@@ -535,7 +588,8 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
         eqs += "esign : 1  # sign of this step's error spike (fast formulation)\n" if signed_error else ""
     if pre_learning:
         events |= LEARN_PRE_EVENT
-    group = NeuronGroup(n, eqs, threshold=IF_THRESHOLD, reset=_clean(IF_RESET), events=events,
+    group = NeuronGroup(n, eqs, threshold=IF_THRESHOLD, reset=counted(_clean(IF_RESET), params),
+                        events=events,
                         clock=clock, namespace=namespace, name=name)
     code = integration_code(error, loss, held_input=held_input,
                             pre_learning=params.update if pre_learning else None)
