@@ -53,7 +53,7 @@ from brian2 import (Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, 
 
 from .alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
 from .fa_rules import FEEDBACK_SYNAPSE, OUTPUT_TEACHING
-from .hunsberger import FANetwork, initial_weights
+from .hunsberger import FANetwork
 from .lif import (LIF_SUBSTEP_RESET, SURROGATES, HunsbergerParams, gain_bias,
                   lif_namespace)
 from .nef import decode_into, encode_from, make_population_code
@@ -189,6 +189,9 @@ def build_fa_network_genn(schedule, *, params: HunsbergerParams, seed: int, W0, 
     :func:`~spiketeach.models.hunsberger.build_fa_network`, which checks the arguments and
     draws the initial weights ``W0`` and feedback matrices ``B0``)."""
     p = params
+    if not p.substep_spikes:
+        raise NotImplementedError("the genn formulation has the in-step spike times "
+                                  "(substep_spikes=True) only")
     n_in, *hid, n_out = (int(n) for n in p.sizes)
     rng = np.random.default_rng([seed, 2])  # the same draws, in the same order, as the reference
     register_genn_functions()
@@ -219,7 +222,7 @@ def build_fa_network_genn(schedule, *, params: HunsbergerParams, seed: int, W0, 
     # --- hidden layers, learning by FA with the surrogate derivative
     hidden_extra = (GENN_ALPHA + "J_next = bias + gain * s_next : 1\nfb : 1\n"
                     + _teaching(p.surrogate) + GATE + "record : 1 (shared)\n")
-    hidden, forward, etas = [], [], []
+    hidden, forward = [], []
     pre = encoder
     for k, n in enumerate(hid):
         layer = _lif(n, p, ns, f"hidden{k}", hidden_extra, trace=True)
