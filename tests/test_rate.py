@@ -130,6 +130,25 @@ def test_df_differs_from_ba_only_by_the_derivative():
             assert np.all(u_df[k][vs[k] <= 0] == 0)  # DF keeps the v > 0 gate
 
 
+def test_ungated_df_differs_from_df_only_by_the_gate():
+    df = rate.init_rate_network(SIZES, "DF", [2, 3])
+    dfu = rate.init_rate_network(SIZES, "DF-ungated", [2, 3])
+    for B_df, B_dfu in zip(df.feedback, dfu.feedback):
+        np.testing.assert_array_equal(B_df, B_dfu)
+    x, target = _batch(3, n=6)
+    x[0, 0] = [-3.0, -3.0]
+    vs, acts = rate.forward(df, x)
+    e = acts[-1] - target
+    u_df = rate.teaching_signals(df, vs, e)
+    u_dfu = rate.teaching_signals(dfu, vs, e)
+    L = df.n_weight_layers
+    np.testing.assert_array_equal(u_dfu[L - 1], u_df[L - 1])
+    for k in range(L - 1):
+        gate = vs[k] > 0
+        np.testing.assert_array_equal(u_dfu[k][gate], u_df[k][gate])
+        assert np.any(u_dfu[k][~gate] != 0) or not (~gate).any()
+
+
 @pytest.mark.parametrize("algorithm", rate.ALGORITHMS)
 def test_depth_k_freezes_exactly_the_first_layers(algorithm):
     depth = 2

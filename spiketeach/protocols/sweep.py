@@ -98,6 +98,11 @@ class SweepConfig:
         Spiking: drive of the correct output's target cell (its rate ≈ 0.8 at dt = 0.25 ms).
     chunk : int
         Rate: seeds per Dask task (trained together in numpy).
+    feedback_gamma : float, optional
+        γ of eq. A.6, the slope that scales the BA/DF feedback matrices per hidden-to-hidden link
+        (:func:`~spiketeach.models.initialisation.init_broadcast_alignment`); None keeps
+        :class:`SamadiParams`' default (c1 c2). Fig. 3 uses the paper's estimate of the mean
+        da/dv, 0.034 (figures/samadi2017_fig3.py).
     """
 
     kind: str = "rate"
@@ -109,12 +114,20 @@ class SweepConfig:
     target_high: float = 0.8
     target_drive_high: float = 20.0
     chunk: int = 100
+    feedback_gamma: float | None = None
 
     def __post_init__(self):
         if self.kind not in ("rate", "spiking"):
             raise ValueError(f"kind must be 'rate' or 'spiking', got {self.kind!r}")
         if self.n_train % self.eval_every:
             raise ValueError("n_train must be a multiple of eval_every")
+
+    @property
+    def params(self) -> SamadiParams:
+        """The model parameters of this sweep's trials."""
+        if self.feedback_gamma is None:
+            return SamadiParams()
+        return SamadiParams(gamma=float(self.feedback_gamma))
 
     def eta_for(self, algorithm: str) -> float:
         if isinstance(self.eta_scale, dict):
@@ -192,7 +205,7 @@ def _rate_batch(cfg: SweepConfig, algorithm: str, depth: int, seeds, cache_dir) 
     from ..models import rate
 
     t0 = time.perf_counter()
-    params = SamadiParams()
+    params = cfg.params
     data = [trial_data(s, cfg.n_train, cfg.n_test, params, cache_dir) for s in seeds]
     x_test = np.stack([d[0] for d in data])
     y_test = np.stack([d[1] for d in data])
@@ -398,7 +411,7 @@ def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tup
     from ..protocols.training import targets_to_drive
 
     cfg = SweepConfig(**manifest["config"])
-    params = SamadiParams()
+    params = cfg.params
     sizes = cfg.layer_sizes
     x_test, y_test, x_train, y_train = trial_data(seed, cfg.n_train, cfg.n_test, params, cache_dir)
     flags = np.asarray(manifest["learn_flags"])
@@ -578,7 +591,9 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
     config_path = out_dir / "config.json"
     if config_path.exists():
         # chunk only groups trials into tasks; every other field changes the results
-        old = {k: v for k, v in json.loads(config_path.read_text()).items() if k != "chunk"}
+        # (a field added later and missing from an old config.json holds its default)
+        old = {**SweepConfig(kind=cfg.kind).as_dict(), **json.loads(config_path.read_text())}
+        old = {k: v for k, v in old.items() if k != "chunk"}
         if old != {k: v for k, v in cfg.as_dict().items() if k != "chunk"}:
             raise ValueError(f"{out_dir} holds a sweep with another configuration: {old}")
     else:
@@ -743,5 +758,6 @@ def run_from_args(args) -> int:
 #: default protocol of each kind, as in figures/samadi2017_fig3.py and _fig4.py (which explain
 #: the choices; eta_scale per algorithm comes from the pilot recorded in the Fig. 3 script)
 RATE_DEFAULTS = {"n_train": 10_000, "eval_every": 500, "n_test": 500,
-                 "eta_scale": {"BP": 0.03, "FA": 0.3, "BA": 0.3, "DF": 0.1}}
+                 "eta_scale": {"BP": 0.03, "FA": 0.1, "BA": 1.0, "DF": 0.3, "DF-ungated": 1.0},
+                 "feedback_gamma": 0.034}
 SPIKING_DEFAULTS = {"n_train": 1_000, "eval_every": 250, "n_test": 50}
