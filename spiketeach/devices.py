@@ -403,6 +403,7 @@ class BlockRunner:
         from brian2 import NeuronGroup
         holder = NeuronGroup(1, "block_seed : integer (shared, constant)", name="block_seed*")
         holder.block_seed = -1
+        holder._network = self.net.id  # never runs: no "never included in a network" warning
         if not device.run_args_applied:  # run_args must be read before the re-seeding
             device.apply_run_args()
         arr = device.get_array_name(holder.variables["block_seed"])
