@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from spiketeach.devices import reset_device, select_device
-from spiketeach.models.fast_input import FAST_DRIVE, with_fast_drive
+from spiketeach.models.fast_input import FAST_ACCUMULATE, with_fast_drive
 from spiketeach.models.network import build_ba_network
 from spiketeach.models.neurons import DYNAMIC_LIF
 from spiketeach.models.samadi import SamadiParams
@@ -41,10 +41,13 @@ def _assert_equivalent(out, rtol):
         np.testing.assert_allclose(w_fast, w_ref, rtol=rtol, atol=rtol * np.abs(w_ref).max())
 
 
-def test_fast_drive_replaces_the_summed_input_line():
+def test_fast_drive_adds_the_accumulators_to_the_stored_drive():
+    """The layer keeps its stored drive v_ff (set from the per-presentation sums each step)."""
     eqs = with_fast_drive(DYNAMIC_LIF)
-    assert "v_ff = v0 + S*u - a2*M" in eqs and "v_ff : 1 " not in eqs
-    assert eqs.count("v_ff") == DYNAMIC_LIF.count("v_ff") + FAST_DRIVE.count("v_ff") - 1
+    assert "v_ff : 1 " in eqs and eqs.startswith(DYNAMIC_LIF.rstrip("\n"))
+    for var in ("v0", "u", "a2", "m", "M", "S", "P"):
+        assert f"\n{var} : 1 " in eqs
+    assert "v_ff = v0 + S*u - a2*M" in FAST_ACCUMULATE
     with pytest.raises(ValueError, match="v_ff : 1"):
         with_fast_drive("dh/dt = -h/tau : 1")
 
@@ -65,6 +68,15 @@ def test_fast_equals_reference_for_depth_1_learning():
                           seed=1).weights()
     np.testing.assert_array_equal(out["fast"][2][0], w0[0])
     assert not np.allclose(out["fast"][2][1], w0[1])
+
+
+def test_fast_equals_reference_with_two_hidden_layers():
+    """hidden0 -> hidden1 and hidden1 -> output are both event-driven (pulse projections)."""
+    out = _run_both("runtime", [6, 5, 4, 3], 3)
+    _assert_equivalent(out, rtol=1e-9)
+    w0 = build_ba_network([6, 5, 4, 3], PresentationSchedule(3, P.presentation, P.settle),
+                          seed=1).weights()
+    assert not any(np.allclose(w, w_0) for w, w_0 in zip(out["fast"][2], w0))  # all learned
 
 
 @pytest.mark.standalone

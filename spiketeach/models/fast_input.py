@@ -18,13 +18,19 @@ eq. 2.13 (DW ← mu DW − iota a, W ← W + DW) gives
     v_ff,i(t) = Σ_j W_ij(t) a_j = v0_i + S(t) u_i − |a|² M_i(t),
 
 with v0_i = Σ_j W_ij(0) a_j and u_i = Σ_j DW_ij(0) a_j summed ONCE per presentation. Per step
-the cost is O(N_out). At each presentation boundary the synapses fold W and DW (O(N_in·N_out)
-once), before the input group loads the next image, and the per-cell accumulators restart.
+the cost is O(N_out): the layer updates its accumulators and its drive ``v_ff`` (a stored value,
+as in the straightforward form, where the synapses sum it) in the same pass as its teaching signal
+and bias (:func:`fast_layer_learning_code`).
 
-The sums are computed by an auxiliary group ``<layer>_input_sums`` on a clock whose dt is the
-presentation (summed variables update on their target's clock); it and the layer see each
-other's variables through linked variables. Equivalence with the straightforward formulation is
-tested in ``tests/test_fast_input.py``.
+At each presentation boundary ONE pass over the synapses (:data:`FAST_FOLD`, on a clock whose dt
+is the presentation) folds the presentation that ended into W and DW (O(N_in·N_out) once) and,
+in the same pass, sums v0, u and |a|² for the image that starts: the input layer keeps the
+previous image in ``a_prev`` for the fold. Order in the ``start`` slot of a boundary: load the
+image (0), clear the sums (1), fold and sum (2), restart the accumulators and set the drive (3).
+(An earlier version folded in one pass and summed in three more, through an auxiliary group with
+summed variables and linked variables: four passes over 784 000 synapses per presentation.)
+
+Equivalence with the straightforward formulation is tested in ``tests/test_fast_input.py``.
 """
 
 from __future__ import annotations
@@ -34,117 +40,118 @@ from brian2 import Clock, NeuronGroup, Synapses
 
 from .synapses import check_weight_matrix, dense_indices
 
-__all__ = ["with_fast_drive", "loaded_input_group", "FAST_DRIVE", "FAST_ACCUMULATE", "FAST_RESTART", "INPUT_SUMS", "FAST_SYNAPSE", "FAST_FOLD",
-           "LOADED_INPUT", "LOAD_INPUT", "fast_input_projection", "fold_weights"]
+__all__ = ["FAST_DRIVE", "FAST_ACCUMULATE", "FAST_CLEAR_SUMS", "FAST_RESTART", "FAST_SYNAPSE",
+           "FAST_FOLD", "LOADED_INPUT", "LOAD_INPUT", "with_fast_drive", "presentation_clock",
+           "loaded_input_group",
+           "fast_input_projection", "fold_weights"]
 
-#: Replaces ``v_ff : 1`` in the layer's equations: the drive of eq. 2.1 from per-presentation sums.
+#: Added to the layer's equations (whose ``v_ff : 1`` stays a stored value): the per-presentation
+#: sums, written by the fold, and the per-cell accumulators.
 FAST_DRIVE = """
-v_ff = v0 + S*u - a2*M : 1        # = Σ_j W_ij(t) a_j exactly (see module docstring)
-v0 : 1 (linked)                   # Σ_j W_ij(0) a_j, summed at the presentation's start
-u : 1 (linked)                    # Σ_j DW_ij(0) a_j
-a2 : 1 (linked)                   # Σ_j a_j²
+v0 : 1                            # Σ_j W_ij(0) a_j, summed at the presentation's start
+u : 1                             # Σ_j DW_ij(0) a_j
+a2 : 1                            # Σ_j a_j²
 m : 1                             # mu m + iota: the per-cell part of DW
 M : 1                             # Σ m: the per-cell part of W − W(0) − S DW(0)
 S : 1                             # Σ_{s=1..t} mu^s
 P : 1                             # mu^t
 """
 
-#: Run by the layer every step, where the straightforward formulation runs eq. 2.13 per synapse.
+#: Run by the layer every step (in its learning pass, after the bias update), where the
+#: straightforward formulation runs eq. 2.13 per synapse; then the drive of the next step,
+#: = Σ_j W_ij(t) a_j exactly (see the module docstring).
 FAST_ACCUMULATE = """
 m = mu*m + iota
 M += m
 S = mu*(1 + S)
 P = mu*P
+v_ff = v0 + S*u - a2*M
 """
 
-#: Run by the layer at each presentation boundary, after the synapses have folded.
+#: Run by the layer at each presentation boundary, before the fold sums into it.
+FAST_CLEAR_SUMS = """
+v0 = 0
+u = 0
+a2 = 0
+"""
+
+#: Run by the layer at each presentation boundary, after the fold: a new presentation starts
+#: (S = M = 0, so the drive is v0).
 FAST_RESTART = """
 m = 0
 M = 0
 S = 0
 P = 1
+v_ff = v0
 """
 
-#: The auxiliary group that holds the per-presentation sums.
-INPUT_SUMS = """
-v0 : 1
-u : 1
-a2 : 1
-m : 1 (linked)
-M : 1 (linked)
-S : 1 (linked)
-P : 1 (linked)
-"""
-
-#: The forward synapses: the same variables as the straightforward ones, summed once per presentation.
+#: The forward synapses: the same variables as the straightforward ones.
 FAST_SYNAPSE = """
 w : 1                            # forward weight W_ij (as of the presentation's start)
 DW : 1                           # last weight change (as of the presentation's start)
-v0_post = w * a_pre : 1 (summed)
-u_post = DW * a_pre : 1 (summed)
-a2_post = a_pre**2 : 1 (summed)
 """
 
-#: Applies a whole presentation of eq. 2.13 to the synapses (``a_pre`` is still the old image).
+#: Once per presentation, one pass: apply the presentation that ended (image ``a_prev``) to the
+#: synapses (eq. 2.13 in closed form), then sum the new image's drive terms with the new values.
 FAST_FOLD = """
-w += S_post*DW - a_pre*M_post
-DW = P_post*DW - a_pre*m_post
+w += S_post*DW - a_prev_pre*M_post
+DW = P_post*DW - a_prev_pre*m_post
+v0_post += w*a_pre
+u_post += DW*a_pre
+a2_post += a_pre**2
 """
 
-#: Input layer whose activity is a stored variable, loaded every step after the fold.
+#: Input layer whose activity is a stored variable, loaded once per presentation.
 LOADED_INPUT = """
 a : 1                            # real-valued input activity, loaded from stimulus(t, i)
+a_prev : 1                       # the previous presentation's activity (for the fold)
 """
-LOAD_INPUT = "a = stimulus(t, i)"
+LOAD_INPUT = """
+a_prev = a
+a = stimulus(t, i)
+"""
 
 
 def with_fast_drive(equations: str) -> str:
-    """``equations`` with the ``v_ff : 1`` parameter line replaced by :data:`FAST_DRIVE`."""
-    lines = equations.splitlines()
-    hits = [k for k, line in enumerate(lines) if line.strip().startswith("v_ff : 1")]
-    if len(hits) != 1:
-        raise ValueError("the neuron equations need exactly one 'v_ff : 1' line to replace")
-    return "\n".join(lines[: hits[0]] + FAST_DRIVE.strip("\n").splitlines() + lines[hits[0] + 1:]) + "\n"
+    """``equations`` (with a stored ``v_ff : 1``) plus the variables of :data:`FAST_DRIVE`."""
+    if sum(line.strip().startswith("v_ff : 1") for line in equations.splitlines()) != 1:
+        raise ValueError("the neuron equations need exactly one 'v_ff : 1' line (the stored drive)")
+    return equations.rstrip("\n") + "\n" + FAST_DRIVE.strip("\n") + "\n"
 
 
-def loaded_input_group(stimulus, clock: Clock, name: str = "input") -> NeuronGroup:
-    """Graded input whose activity is a stored variable, loaded from ``stimulus`` every step
-    AFTER the fast projection has folded the previous presentation (order 2 of 'start')."""
+def presentation_clock(presentation, name: str = "presentation_clock") -> Clock:
+    """The clock of the per-presentation code: one tick at the start of each presentation."""
+    return Clock(dt=presentation, name=name)
+
+
+def loaded_input_group(stimulus, clock: Clock, slow: Clock, name: str = "input") -> NeuronGroup:
+    """Graded input whose activity is a stored variable, loaded from ``stimulus`` at each
+    presentation boundary (each tick of ``slow``, a :func:`presentation_clock`), first in the
+    'start' slot."""
     group = NeuronGroup(stimulus.values.shape[1], LOADED_INPUT, namespace={"stimulus": stimulus},
                         clock=clock, name=name)
-    group.run_regularly(LOAD_INPUT, when="start", order=2, name=f"{name}_load")
+    group.run_regularly(LOAD_INPUT, clock=slow, when="start", order=0, name=f"{name}_load")
     return group
 
 
-def fast_input_projection(inp: NeuronGroup, layer: NeuronGroup, W: np.ndarray,
-                          presentation, namespace: dict, name: str) -> tuple[Synapses, NeuronGroup]:
-    """Presentation-clocked forward synapses from ``inp`` (built with :data:`LOADED_INPUT`) to
-    ``layer`` (built with :data:`FAST_DRIVE` in place of ``v_ff : 1``).
-
-    Returns the synapses and the auxiliary sum group; both must be added to the network.
-    """
+def fast_input_projection(inp: NeuronGroup, layer: NeuronGroup, W: np.ndarray, slow: Clock,
+                          namespace: dict, name: str) -> Synapses:
+    """Presentation-clocked forward synapses from ``inp`` (a :func:`loaded_input_group` on the
+    same ``slow`` clock) to ``layer`` (built with :func:`with_fast_drive`). If the layer learns
+    it must also run :data:`FAST_ACCUMULATE` every step, after its teaching signal."""
     W = check_weight_matrix(W, inp, layer)
-    slow = Clock(dt=presentation, name=f"{name}_presentation_clock")
-    # the sums must be ready before the layer integrates in the same step
-    sums = NeuronGroup(len(layer), INPUT_SUMS, clock=slow, order=-10, name=f"{name}_input_sums")
-    for var in ("m", "M", "S", "P"):
-        setattr(sums, var, _linked(layer, var))
-    for var in ("v0", "u", "a2"):
-        setattr(layer, var, _linked(sums, var))
-    syn = Synapses(inp, sums, FAST_SYNAPSE, clock=slow, namespace=namespace, name=name)
+    syn = Synapses(inp, layer, FAST_SYNAPSE, clock=slow, namespace=namespace, name=name)
     i, j = dense_indices(len(inp), len(layer))
     syn.connect(i=i, j=j)
     syn.w = W.T.ravel()
-    # boundary order in the 'start' slot: fold (0), restart the accumulators (1), load input (2)
-    syn.run_regularly(FAST_FOLD, clock=slow, when="start", order=0, name=f"{name}_fold")
-    layer.run_regularly(FAST_RESTART, clock=slow, when="start", order=1, name=f"{layer.name}_restart")
+    # boundary order in the 'start' slot: load input (0), clear sums (1), fold (2), restart (3)
+    layer.run_regularly(FAST_CLEAR_SUMS, clock=slow, when="start", order=1,
+                        name=f"{layer.name}_clear_sums")
+    syn.run_regularly(FAST_FOLD, clock=slow, when="start", order=2, name=f"{name}_fold")
+    layer.run_regularly(FAST_RESTART, clock=slow, when="start", order=3,
+                        name=f"{layer.name}_restart")
     layer.P = 1.0
-    return syn, sums
-
-
-def _linked(group, var):
-    from brian2 import linked_var
-    return linked_var(group, var)
+    return syn
 
 
 def fold_weights(w: np.ndarray, DW: np.ndarray, a: np.ndarray, m: np.ndarray, M: np.ndarray,

@@ -25,11 +25,14 @@ from ..protocols.presentation import PresentationSchedule
 from .errors import connect_to_error_population, signed_error_population
 from .initialisation import init_broadcast_alignment, init_forward
 from .fast_input import (FAST_ACCUMULATE, fast_input_projection, fold_weights, loaded_input_group,
-                         with_fast_drive)
+                         presentation_clock, with_fast_drive)
+from .pulse_projection import (PULSE_ACCUMULATE, PULSE_TRACES, fold_pulse_projection,
+                               pulse_projection)
 from .neurons import (DYNAMIC_LIF, dynamic_lif_group, graded_input_group, samadi_namespace,
                       target_group)
-from .plasticity import (TEACHING_SIGNAL, add_bias_learning, add_teaching_signal,
-                         add_weight_learning, teaching_signal_code)
+from .plasticity import (SLOPE_VARIABLE, TEACHING_SIGNAL, add_bias_learning, add_learning_pass,
+                         add_slope_update, add_teaching_signal, add_weight_learning, slope_event,
+                         teaching_signal_code)
 from .samadi import SamadiParams
 from .synapses import feedback_projection, forward_projection
 
@@ -63,6 +66,7 @@ class BANetwork:
     learning_layers: list[int] = field(default_factory=list)
     target_drive_high: float = 20.0
     fast_input: bool = False             # first projection in the presentation-clocked form
+    pulse_projections: list[int] = field(default_factory=list)  # event-driven learning projections
     _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
@@ -128,7 +132,16 @@ class BANetwork:
         return self._runner
 
     def get_state(self) -> dict[str, np.ndarray]:
-        return {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
+        state = {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
+        for k in self.pulse_projections:  # the event-driven synapses as of the last step
+            state[f"forward{k}.w"], state[f"forward{k}.DW"] = self._folded_pulse_projection(k)
+        return state
+
+    def _folded_pulse_projection(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        syn, pre, post = self.forward[k], self.layers[k - 1], self.layers[k]
+        a_pre = 1.0 - np.asarray(pre.not_refractory[:], dtype=float)
+        return fold_pulse_projection(syn.w[:], syn.DW[:], syn.x[:], syn.d[:], a_pre,
+                                     post.m[:], post.M[:], post.P[:], float(self.params.mu))
 
     def weights(self) -> list[np.ndarray]:
         """Forward weight matrices (n_post × n_pre) as they are now."""
@@ -136,6 +149,8 @@ class BANetwork:
         for k, (syn, n_in, n_out) in enumerate(zip(self.forward, self.layer_sizes[:-1],
                                                    self.layer_sizes[1:])):
             w = np.asarray(syn.w[:])
+            if k in self.pulse_projections:
+                w = self._folded_pulse_projection(k)[0]
             if k == 0 and self.fast_input:  # apply the presentation not yet folded in
                 l0 = self.layers[0]
                 w = fold_weights(w, syn.DW[:], self.input.a[:], l0.m[:], l0.M[:], l0.S[:])
@@ -179,11 +194,15 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         "reference": every projection updates every synapse every step (eqs. 2.1, 2.13
         literally). "fast": the first projection, whose input is constant per presentation, in
         the exact presentation-clocked form of :mod:`spiketeach.models.fast_input`
-        (O(N_out) per step instead of O(N_in N_out)), and event-driven feedback: the error
-        cells signal when they switch (:data:`~spiketeach.models.errors.ERROR_CHANGE_EVENT`)
-        and delta = B err is updated only then (:data:`~spiketeach.models.synapses.EVENT_FEEDBACK_SYNAPSE`)
-        instead of re-summed over every feedback synapse every step. Same spikes, weights equal
-        to rounding (tests/test_fast_input.py).
+        (O(N_out) per step instead of O(N_in N_out)); the learning projections from pulsing
+        layers event-driven (:mod:`spiketeach.models.pulse_projection`: synapses change only
+        when their presynaptic pulse switches on or off, the drive from per-cell sums); each
+        learning layer's teaching signal, bias update and accumulators in one pass per step;
+        and event-driven feedback: the error cells signal when they switch
+        (:data:`~spiketeach.models.errors.ERROR_CHANGE_EVENT`) and delta = B err is updated only
+        then (:data:`~spiketeach.models.synapses.EVENT_FEEDBACK_SYNAPSE`) instead of re-summed
+        over every feedback synapse every step. Same spikes, weights equal to rounding
+        (tests/test_fast_input.py).
     record_layers : bool
         Also record the spikes of every layer (for tests and figures).
     formulation : {None, "standard", "genn"}
@@ -231,31 +250,41 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
 
     # the input is constant per presentation whether or not the first layer learns
     fast = plasticity == "fast"
-    inp = loaded_input_group(stimulus, clock) if fast else graded_input_group(stimulus, clock)
-    layers, forward, extra_objects = [], [], []
+    slow = presentation_clock(params.presentation) if fast else None
+    inp = (loaded_input_group(stimulus, clock, slow) if fast
+           else graded_input_group(stimulus, clock))
+    layers, forward = [], []
     pre = inp
+    # learning projections from pulsing layers: event-driven in the fast form
+    pulsed = [k for k in learning if k > 0] if fast else []
     for k, n in enumerate(sizes[1:]):
         is_output = k == n_weight_layers - 1
         extra = TEACHING_SIGNAL if k in learning else ""
+        extra += PULSE_TRACES if k in pulsed else ""
+        gated = params.gate_output or not is_output  # eq. 2.11's v > 0 gate
+        # fast: the sech² slope only where iota is not zero anyway (plasticity.SLOPE_EVENT)
+        events = slope_event(derivative, gated) if fast and k in learning else {}
+        extra += SLOPE_VARIABLE if events else ""
         group = dynamic_lif_group(n, params, clock, extra_equations=extra, namespace=ns,
                                   name="output" if is_output else f"hidden{k}",
                                   equations=with_fast_drive(DYNAMIC_LIF) if fast and k == 0
-                                  else DYNAMIC_LIF)
+                                  else DYNAMIC_LIF, events=events)
         group.b = b0[k]
         if fast and k == 0:
-            syn, sums = fast_input_projection(pre, group, W0[k], params.presentation, ns,
-                                              name=f"forward{k}")
-            extra_objects.append(sums)
+            syn = fast_input_projection(pre, group, W0[k], slow, ns, name=f"forward{k}")
+        elif k in pulsed:
+            syn = pulse_projection(pre, group, W0[k], params.t_ref, slow, ns, name=f"forward{k}")
         else:
             syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns)
         if k in learning:
             group.eta = params.eta_scale / sizes[k] * float(params.dt / params.learning_window)
-            add_teaching_signal(group, teaching_signal_code(
-                derivative, gate_positive_drive=params.gate_output or not is_output))
-            add_bias_learning(group)
-            if fast and k == 0:
-                group.run_regularly(FAST_ACCUMULATE, when="end", name=f"{group.name}_accumulate")
+            if fast:  # teaching signal, bias (and accumulators) in one pass over the cells
+                iota = teaching_signal_code(derivative, gated,
+                                            slope=add_slope_update(group, derivative))
+                add_learning_pass(group, iota, FAST_ACCUMULATE if k == 0 else PULSE_ACCUMULATE)
             else:
+                add_teaching_signal(group, teaching_signal_code(derivative, gated))
+                add_bias_learning(group)
                 add_weight_learning(syn)
         layers.append(group)
         forward.append(syn)
@@ -276,10 +305,10 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                   if record_layers else [])
     # the fast projection adds a presentation clock (cpp_standalone/runtime only; the GeNN
     # formulation has a single clock)
-    _check_clocks([inp, *layers, *forward, *extra_objects, target, error, *to_error,
+    _check_clocks([inp, *layers, *forward, target, error, *to_error,
                    *feedback_syn.values(), out_mon, *layer_mons],
-                  {clock} | ({forward[0].clock} if fast else set()))
-    net = Network(inp, *layers, *forward, *extra_objects, target, error, *to_error,
+                  {clock} | ({slow} if fast else set()))
+    net = Network(inp, *layers, *forward, target, error, *to_error,
                   *feedback_syn.values(), out_mon, *layer_mons)
     ban = BANetwork(net=net, params=params, schedule=schedule, layer_sizes=sizes, input=inp,
                     layers=layers, target=target, error=error, forward=forward,
@@ -287,7 +316,7 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                     layer_spikes=layer_mons + [out_mon] if record_layers else [],
                     stimulus=stimulus, target_drive=target_drive, learning_gate=gate,
                     learning_layers=learning, target_drive_high=target_drive_high,
-                    fast_input=fast)
+                    fast_input=fast, pulse_projections=pulsed)
     return ban
 
 

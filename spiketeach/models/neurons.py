@@ -65,7 +65,7 @@ def samadi_namespace(params: SamadiParams) -> dict:
 
 def dynamic_lif_group(n: int, params: SamadiParams, clock: Clock, *, extra_equations: str = "",
                       namespace: dict | None = None, name: str | None = None,
-                      equations: str = DYNAMIC_LIF) -> NeuronGroup:
+                      equations: str = DYNAMIC_LIF, events: dict | None = None) -> NeuronGroup:
     """A layer of ``n`` dynamic LIF cells (eqs. 2.1–2.3), Euler-integrated at ``params.dt``.
 
     Parameters
@@ -86,6 +86,8 @@ def dynamic_lif_group(n: int, params: SamadiParams, clock: Clock, *, extra_equat
         Brian2 name of the group.
     equations : str, optional
         The neuron's equations, :data:`DYNAMIC_LIF` by default.
+    events : dict, optional
+        Custom events besides the spike (name -> condition).
     """
     return NeuronGroup(
         n,
@@ -97,6 +99,7 @@ def dynamic_lif_group(n: int, params: SamadiParams, clock: Clock, *, extra_equat
         namespace=samadi_namespace(params) | (namespace or {}),
         clock=clock,
         name=name or "layer*",
+        events=events or None,
     )
 
 

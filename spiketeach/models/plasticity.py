@@ -20,7 +20,9 @@ from __future__ import annotations
 from brian2 import NeuronGroup, Synapses
 
 __all__ = ["TEACHING_SIGNAL", "IOTA_UPDATE", "SLOPES", "WEIGHT_UPDATE", "BIAS_UPDATE",
-           "teaching_signal_code", "add_teaching_signal", "add_bias_learning", "add_weight_learning"]
+           "teaching_signal_code", "add_teaching_signal", "add_bias_learning", "add_weight_learning",
+           "add_learning_pass", "SLOPE_VARIABLE", "SLOPE_EVENT", "SLOPE_UPDATE",
+           "slope_event", "add_slope_update"]
 
 #: The cell's own slope factor in eq. 2.11: sech²(c2 v) (the derivative of tanh up to c1 c2, which
 #: is absorbed into eta), or 1 for derivative-free learning.
@@ -39,6 +41,17 @@ Db : 1                           # last bias change (momentum)
 #: ``{slope}`` and ``{gate}`` are filled in by :func:`teaching_signal_code`.
 IOTA_UPDATE = "iota = learning_gate(t) * eta * {slope} * delta{gate}"
 
+#: Fast formulation: the slope factor of eq. 2.11 (a cosh per cell and step, the costliest per-cell
+#: work of a step) is computed only for the cells whose teaching signal is not zero anyway, in
+#: the ``teach`` event (:data:`SLOPE_EVENT`: learning on, delta ≠ 0 and, where gated, v > 0), and
+#: kept in ``slope``; eq. 2.11 then reads ``slope`` in place of the expression. Where the event
+#: did not occur ``slope`` is out of date but finite and multiplied by 0, so iota is the same.
+SLOPE_VARIABLE = """
+slope : 1                        # sech²(c2 v), computed in the teach event only
+"""
+SLOPE_EVENT = "learning_gate(t) * delta{gate} != 0"
+SLOPE_UPDATE = "slope = {slope}"
+
 #: eq. 2.13, run by the forward synapses every time step
 WEIGHT_UPDATE = """
 DW = mu * DW - iota_post * a_pre
@@ -52,7 +65,8 @@ b += Db
 """
 
 
-def teaching_signal_code(derivative: str = "sech2", gate_positive_drive: bool = True) -> str:
+def teaching_signal_code(derivative: str = "sech2", gate_positive_drive: bool = True,
+                         slope: str | None = None) -> str:
     """Eq. 2.11 with the chosen slope factor and v > 0 gate.
 
     Parameters
@@ -61,11 +75,35 @@ def teaching_signal_code(derivative: str = "sech2", gate_positive_drive: bool = 
         "sech2" for broadcast alignment with the cell's own slope; "none" for derivative-free.
     gate_positive_drive : bool
         Multiply by ``int(v > 0)`` (eq. 2.11). Off for the output layer by default.
+    slope : str, optional
+        The slope expression to use instead of the derivative's (the fast formulation's
+        stored ``slope``, :func:`add_slope_update`).
     """
     if derivative not in SLOPES:
         raise ValueError(f"unknown derivative {derivative!r}; choose one of {sorted(SLOPES)}")
-    return IOTA_UPDATE.format(slope=SLOPES[derivative],
+    return IOTA_UPDATE.format(slope=slope or SLOPES[derivative],
                               gate=" * int(v > 0)" if gate_positive_drive else "")
+
+
+def slope_event(derivative: str = "sech2", gate_positive_drive: bool = True) -> dict:
+    """``events`` for a layer of the fast formulation: ``{"teach": condition}`` for the sech²
+    slope (:data:`SLOPE_EVENT`), none for derivative-free learning (its slope is 1)."""
+    if derivative == "none":
+        return {}
+    return {"teach": SLOPE_EVENT.format(gate=" * int(v > 0)" if gate_positive_drive else "")}
+
+
+def add_slope_update(layer: NeuronGroup, derivative: str = "sech2") -> str:
+    """Fast formulation: compute the slope at the end of the step in the cells with a ``teach``
+    event (the layer is built with :func:`slope_event` and :data:`SLOPE_VARIABLE`), before the
+    learning pass; returns the slope expression eq. 2.11 then uses (``slope`` or ``1``)."""
+    if derivative == "none":
+        return SLOPES["none"]
+    layer.thresholder["teach"].when = "end"
+    layer.thresholder["teach"].order = -3
+    layer.run_on_event("teach", SLOPE_UPDATE.format(slope=SLOPES[derivative]), when="end",
+                       order=-2)
+    return "slope"
 
 
 def add_teaching_signal(layer: NeuronGroup, code: str) -> None:
@@ -81,3 +119,13 @@ def add_bias_learning(layer: NeuronGroup) -> None:
 def add_weight_learning(projection: Synapses) -> None:
     """Run eq. 2.13 every step at the end of the time step."""
     projection.run_regularly(WEIGHT_UPDATE, when="end", name=f"{projection.name}_weight_update")
+
+
+def add_learning_pass(layer: NeuronGroup, teaching_code: str, extra: str = "") -> None:
+    """Fast formulation: eq. 2.11, eq. 2.12 and ``extra`` (per-cell code that needs iota) in ONE
+    pass over the layer at the end of every step, instead of one pass each. Same order and
+    values as :func:`add_teaching_signal` then :func:`add_bias_learning`: iota is computed from
+    the drive the cell integrated, before the bias changes; nothing else reads the layer's iota,
+    b or Db in between."""
+    code = "\n".join(part.strip("\n") for part in (teaching_code, BIAS_UPDATE, extra) if part)
+    layer.run_regularly(code, when="end", order=-1, name=f"{layer.name}_learning")

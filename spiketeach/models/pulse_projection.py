@@ -1,0 +1,176 @@
+"""An exact, event-driven formulation of a learning projection from a layer of pulsing cells.
+
+Between hidden layers and onto the output layer the presynaptic activity a_j is a 0/1 pulse train
+(1 for the 1 ms after each spike, eq. 2.3). The straightforward formulation
+(:data:`~spiketeach.models.synapses.FORWARD_SYNAPSE` with
+:data:`~spiketeach.models.plasticity.WEIGHT_UPDATE`) re-sums the drive Σ_j W_ij a_j and updates every
+weight (DW ← mu DW − iota_i a_j, W ← W + DW, eq. 2.13) every 0.25 ms step: two passes over
+N_pre·N_post synapses per step. Here a synapse is touched only when its presynaptic pulse switches
+on or off (twice per spike), and once per presentation.
+
+Per postsynaptic cell i the layer keeps, from the start of the presentation (step 0),
+
+    m_i(t) = mu m_i(t−1) + iota_i(t)      M_i(t) = M_i(t−1) + m_i(t)      P(t) = mu^t
+
+(m_i = M_i = 0, P = 1 at step 0). While a_j keeps one value c, eq. 2.13 gives, for constants
+Q_ij and X_ij (κ = mu / (1 − mu)),
+
+    DW_ij(t) = P(t) Q_ij − c m_i(t)
+    W_ij(t)  = X_ij − κ P(t) Q_ij − c M_i(t)
+
+(check: the right-hand sides satisfy DW(t) = mu DW(t−1) − c iota(t), W(t) = W(t−1) + DW(t)).
+The synapse stores W and DW as of the presentation's start (``w``, ``DW``) and the changes
+``x``, ``d`` since then, with Q = DW + d and X = w + x + κ DW, so that zeros mean "nothing
+happened yet". When a_j switches on (c: 0 → 1) DW and W must not jump, which gives Q += m_i / P,
+X += κ m_i + M_i (:data:`PULSE_ON`); switching off is the same with the signs reversed
+(:data:`PULSE_OFF`). The layer computes these two per-cell changes (``dX``, ``dQ``) once per
+step, so an event costs two additions per synapse and three to the sums below: no powers, no
+divisions, no per-step work per synapse.
+
+The drive sums the synapses whose pulse is on:
+
+    v_ff,i(t + 1) = Σ_{j on} W_ij(t) = CX_i − κ P(t) CQ_i − n_i M_i(t),
+
+with CX_i = Σ_{j on} X_ij, CQ_i = Σ_{j on} Q_ij and n_i the number of pulses on, changed by the
+on/off events; the layer evaluates it every step after its accumulators (:data:`PULSE_ACCUMULATE`),
+O(N_post) per step. Timing, as in the straightforward formulation: a pulse that starts in step t
+(thresholder) enters eq. 2.13 at the end of step t and the drive from step t + 1 on; it ends four
+steps (t_ref) later, when the cell leaves its refractory period (state update of that step). The
+``on`` event runs in the synapses slot of the spike's step, the ``off`` event t_ref later (a
+delayed pathway), both before the end-of-step learning, with the accumulators still at the
+previous step.
+
+Once per presentation (start slot, :data:`PULSE_FOLD`) every synapse folds its changes into
+``w`` and ``DW`` and the accumulators restart; P = mu^t then stays above 1e-19 and the event
+sums CX, CQ are re-summed, so rounding cannot build up. At the end of a block
+:func:`fold_pulse_projection` does the same in numpy, so blocks chain through the ordinary
+(W, DW) state, and a fresh block starts with x = d = 0 (every pulse off, as in the
+straightforward formulation, whose cells leave their pulses at a block boundary).
+tests/test_fast_input.py checks identical spikes and weights against eq. 2.13 per step.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from brian2 import Clock, NeuronGroup, Synapses
+
+from .synapses import check_weight_matrix, dense_indices
+
+__all__ = ["PULSE_TRACES", "PULSE_ACCUMULATE", "PULSE_SYNAPSE", "PULSE_ON", "PULSE_OFF",
+           "PULSE_CLEAR_SUMS", "PULSE_FOLD", "PULSE_RESTART", "pulse_projection",
+           "fold_pulse_projection"]
+
+#: Added to the postsynaptic layer's equations (its ``v_ff : 1`` stays a stored value, set by
+#: :data:`PULSE_ACCUMULATE`).
+PULSE_TRACES = """
+m : 1                            # mu m + iota since the presentation's start
+M : 1                            # Σ m since the presentation's start
+P : 1                            # mu^t since the presentation's start
+CX : 1                           # Σ X over the presynaptic pulses that are on
+CQ : 1                           # Σ Q over the presynaptic pulses that are on
+n_on : 1                         # number of presynaptic pulses on
+dX : 1                           # κ m + M: what X changes by when a pulse switches (per cell)
+dQ : 1                           # m / P: what Q changes by when a pulse switches
+"""
+
+#: Run by the postsynaptic layer every step in its learning pass, after iota (where the
+#: straightforward formulation runs eq. 2.13 per synapse); then the drive of the next step.
+PULSE_ACCUMULATE = """
+m = mu*m + iota
+M += m
+P = mu*P
+v_ff = CX - mu/(1 - mu)*P*CQ - n_on*M
+dX = mu/(1 - mu)*m + M
+dQ = m/P
+"""
+
+#: The synapses: W and DW as of the presentation's start and the changes since.
+PULSE_SYNAPSE = """
+w : 1                            # forward weight W_ij at the presentation's start
+DW : 1                           # last weight change at the presentation's start
+x : 1                            # X − w − κ DW (see the module docstring)
+d : 1                            # Q − DW
+"""
+
+#: The presynaptic pulse switches on: W and DW unchanged (c: 0 → 1), then counted in the drive.
+PULSE_ON = """
+x += dX_post
+d += dQ_post
+CX_post += w + x + mu/(1 - mu)*DW
+CQ_post += DW + d
+n_on_post += 1
+"""
+
+#: One pulse (t_ref) after the spike: no longer counted in the drive, then switched off (1 → 0).
+PULSE_OFF = """
+CX_post -= w + x + mu/(1 - mu)*DW
+CQ_post -= DW + d
+n_on_post -= 1
+x -= dX_post
+d -= dQ_post
+"""
+
+#: At each presentation boundary (start slot): clear the event sums before the fold re-sums them.
+PULSE_CLEAR_SUMS = """
+CX = 0
+CQ = 0
+n_on = 0
+"""
+
+#: Fold the presentation's changes into w and DW (a_pre: the pulse as in the step that ended),
+#: restart x and d, and re-sum the drive terms of the pulses that are on.
+PULSE_FOLD = """
+w += x + mu/(1 - mu)*(DW - P_post*(DW + d)) - a_pre*M_post
+DW = P_post*(DW + d) - a_pre*m_post
+x = 0
+d = 0
+CX_post += a_pre*(w + mu/(1 - mu)*DW)
+CQ_post += a_pre*DW
+n_on_post += a_pre
+"""
+
+#: After the fold: the accumulators restart (the drive v_ff is unchanged).
+PULSE_RESTART = """
+m = 0
+M = 0
+P = 1
+dX = 0
+dQ = 0
+"""
+
+
+def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, t_ref, slow: Clock,
+                     namespace: dict, name: str) -> Synapses:
+    """Event-driven learning synapses from the pulsing layer ``pre`` to ``post`` (built with
+    :data:`PULSE_TRACES`; it must run :data:`PULSE_ACCUMULATE` every step after its teaching
+    signal). ``slow`` ticks once per presentation (the fold)."""
+    W = check_weight_matrix(W, pre, post)
+    syn = Synapses(pre, post, PULSE_SYNAPSE, on_pre={"on": PULSE_ON, "off": PULSE_OFF},
+                   delay={"off": t_ref}, clock=post.clock, namespace=namespace, name=name)
+    i, j = dense_indices(len(pre), len(post))
+    syn.connect(i=i, j=j)
+    syn.w = W.T.ravel()
+    # a cell may fire again in the step its pulse ends: switch the old pulse off first
+    syn.off.order = -1
+    # boundary order in the 'start' slot: clear the sums (1), fold (2), restart (3)
+    post.run_regularly(PULSE_CLEAR_SUMS, clock=slow, when="start", order=1,
+                       name=f"{post.name}_clear_sums")
+    syn.run_regularly(PULSE_FOLD, clock=slow, when="start", order=2, name=f"{name}_fold")
+    post.run_regularly(PULSE_RESTART, clock=slow, when="start", order=3,
+                       name=f"{post.name}_restart")
+    post.P = 1.0
+    return syn
+
+
+def fold_pulse_projection(w, DW, x, d, a_pre, m, M, P, mu: float):
+    """W and DW (synapse order, pre-major) of a pulse projection as of the last step, in numpy:
+    :data:`PULSE_FOLD` with ``a_pre`` the presynaptic pulses (0/1) and ``m``, ``M``, ``P`` the
+    postsynaptic accumulators."""
+    n_post = len(m)
+    w, DW, x, d = (np.asarray(v, dtype=float).reshape(-1, n_post) for v in (w, DW, x, d))
+    a = np.asarray(a_pre, dtype=float)[:, None]
+    m, M, P = (np.asarray(v, dtype=float)[None, :] for v in (m, M, P))
+    kappa = mu / (1 - mu)
+    W_now = w + x + kappa * (DW - P * (DW + d)) - a * M
+    DW_now = P * (DW + d) - a * m
+    return W_now.ravel(), DW_now.ravel()
