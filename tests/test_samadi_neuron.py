@@ -153,3 +153,49 @@ def test_activity_same_on_cpp_standalone(cpp_standalone):
     standalone = simulate_activity(v)
     select_device("runtime")  # the fixture's teardown resets whatever is selected
     np.testing.assert_allclose(standalone, simulate_activity(v), atol=1e-9)
+
+
+@pytest.mark.parametrize("t_ref_ms", [1.0, 1.25])
+def test_counted_pulse_equals_brian2_refractory_step_by_step(runtime, t_ref_ms):
+    """The fast form's pulse counter (COUNTED_PULSE_LIF) gives Brian2's refractory neuron's h, a
+    and spikes at every step, for drives from silent to firing right after each pulse."""
+    from brian2 import Clock, EventMonitor, Network, SpikeMonitor, StateMonitor
+
+    from spiketeach.models.neurons import (COUNTED_PULSE_LIF, PULSE_END_EVENT,
+                                           dynamic_lif_group, pulse_steps)
+
+    params = SamadiParams(t_ref=t_ref_ms * ms)
+    assert pulse_steps(params) == int(round(t_ref_ms / 0.25))
+    drives = np.array([-3.0, 0.3, 0.5, 1.0, 4.0, 8.0, 20.0, 50.0, 200.0])
+    out = {}
+    for pulse, eqs in (("refractory", None), ("counter", COUNTED_PULSE_LIF)):
+        clock = Clock(dt=params.dt)
+        kwargs = {"equations": eqs, "events": PULSE_END_EVENT} if eqs else {}
+        g = dynamic_lif_group(len(drives), params, clock, pulse=pulse, **kwargs)
+        g.v_ff = drives
+        state, spikes = StateMonitor(g, ["h", "a"], record=True), SpikeMonitor(g)
+        net = Network(g, state, spikes)
+        if pulse == "counter":
+            ends = EventMonitor(g, "pulse_end")
+            net.add(ends)
+        net.run(60 * ms)
+        out[pulse] = (state.h[:], state.a[:], spikes.i[:], spikes.t[:])
+        if pulse == "counter":  # the end event: every pulse ends pulse_steps after its spike
+            last = np.asarray(spikes.t[:]) < float(60 * ms - params.t_ref)
+            np.testing.assert_array_equal(np.asarray(ends.i[:]), np.asarray(spikes.i[:])[last])
+            np.testing.assert_allclose(np.asarray(ends.t[:]),
+                                       np.asarray(spikes.t[:])[last] + float(params.t_ref))
+    assert len(out["refractory"][2]) > 100  # the cells did fire
+    for ref, counted in zip(out["refractory"], out["counter"]):
+        np.testing.assert_array_equal(np.asarray(counted), np.asarray(ref))
+
+
+def test_counted_pulse_rejects_equations_without_counter(runtime):
+    from brian2 import Clock
+
+    from spiketeach.models.neurons import dynamic_lif_group
+
+    with pytest.raises(ValueError, match="pulse counter"):
+        dynamic_lif_group(3, SamadiParams(), Clock(dt=0.25 * ms), pulse="counter")
+    with pytest.raises(ValueError, match="unknown pulse timing"):
+        dynamic_lif_group(3, SamadiParams(), Clock(dt=0.25 * ms), pulse="ref")

@@ -28,8 +28,8 @@ from .fast_input import (FAST_ACCUMULATE, fast_input_projection, fold_weights, l
                          presentation_clock, with_fast_drive)
 from .pulse_projection import (PULSE_ACCUMULATE, PULSE_TRACES, fold_pulse_projection,
                                pulse_projection)
-from .neurons import (DYNAMIC_LIF, dynamic_lif_group, graded_input_group, samadi_namespace,
-                      target_group)
+from .neurons import (COUNTED_PULSE_LIF, DYNAMIC_LIF, PULSE_END_EVENT, dynamic_lif_group,
+                      graded_input_group, samadi_namespace, target_group)
 from .plasticity import (SLOPE_VARIABLE, TEACHING_SIGNAL, add_bias_learning, add_learning_pass,
                          add_slope_update, add_teaching_signal, add_weight_learning, slope_event,
                          teaching_signal_code)
@@ -94,6 +94,7 @@ class BANetwork:
             views[f"forward{k}.DW"] = syn.DW
         if self.fast_input:  # the per-presentation accumulators and the image they apply to
             views["input.a"] = self.input.a
+            views["input.a_prev"] = self.input.a_prev  # which synapses the next fold skips
             for var in ("m", "M", "S", "P"):
                 views[f"layer0.{var}"] = getattr(self.layers[0], var)
         for k, syn in self.feedback.items():
@@ -116,6 +117,7 @@ class BANetwork:
             state[f"forward{k}.DW"] = np.zeros(W[k].size)
         if self.fast_input:
             state["input.a"] = np.zeros(self.layer_sizes[0])
+            state["input.a_prev"] = np.zeros(self.layer_sizes[0])
             n0 = self.layer_sizes[1]
             state.update({"layer0.m": np.zeros(n0), "layer0.M": np.zeros(n0),
                           "layer0.S": np.zeros(n0), "layer0.P": np.ones(n0)})
@@ -139,7 +141,7 @@ class BANetwork:
 
     def _folded_pulse_projection(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         syn, pre, post = self.forward[k], self.layers[k - 1], self.layers[k]
-        a_pre = 1.0 - np.asarray(pre.not_refractory[:], dtype=float)
+        a_pre = (np.asarray(pre.pulse_left[:]) > 0).astype(float)  # eq. 2.3 of COUNTED_PULSE_LIF
         return fold_pulse_projection(syn.w[:], syn.DW[:], syn.x[:], syn.d[:], a_pre,
                                      post.m[:], post.M[:], post.P[:], float(self.params.mu))
 
@@ -201,8 +203,9 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         and event-driven feedback: the error cells signal when they switch
         (:data:`~spiketeach.models.errors.ERROR_CHANGE_EVENT`) and delta = B err is updated only
         then (:data:`~spiketeach.models.synapses.EVENT_FEEDBACK_SYNAPSE`) instead of re-summed
-        over every feedback synapse every step. Same spikes, weights equal to rounding
-        (tests/test_fast_input.py).
+        over every feedback synapse every step; the cells' pulses timed by a step counter
+        (:data:`~spiketeach.models.neurons.COUNTED_PULSE_LIF`) instead of Brian2's refractory
+        period. Same spikes, weights equal to rounding (tests/test_fast_input.py).
     record_layers : bool
         Also record the spikes of every layer (for tests and figures).
     formulation : {None, "standard", "genn"}
@@ -251,7 +254,7 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     # the input is constant per presentation whether or not the first layer learns
     fast = plasticity == "fast"
     slow = presentation_clock(params.presentation) if fast else None
-    inp = (loaded_input_group(stimulus, clock, slow) if fast
+    inp = (loaded_input_group(stimulus, slow) if fast
            else graded_input_group(stimulus, clock))
     layers, forward = [], []
     pre = inp
@@ -265,15 +268,19 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         # fast: the sech² slope only where iota is not zero anyway (plasticity.SLOPE_EVENT)
         events = slope_event(derivative, gated) if fast and k in learning else {}
         extra += SLOPE_VARIABLE if events else ""
+        if k + 1 in pulsed:  # its pulses drive an event-driven projection: on, and off
+            events |= PULSE_END_EVENT
+        # fast: the pulse timed by a step counter (same spikes as Brian2's refractoriness)
+        eqs = COUNTED_PULSE_LIF if fast else DYNAMIC_LIF
         group = dynamic_lif_group(n, params, clock, extra_equations=extra, namespace=ns,
                                   name="output" if is_output else f"hidden{k}",
-                                  equations=with_fast_drive(DYNAMIC_LIF) if fast and k == 0
-                                  else DYNAMIC_LIF, events=events)
+                                  equations=with_fast_drive(eqs) if fast and k == 0 else eqs,
+                                  events=events, pulse="counter" if fast else "refractory")
         group.b = b0[k]
         if fast and k == 0:
             syn = fast_input_projection(pre, group, W0[k], slow, ns, name=f"forward{k}")
         elif k in pulsed:
-            syn = pulse_projection(pre, group, W0[k], params.t_ref, slow, ns, name=f"forward{k}")
+            syn = pulse_projection(pre, group, W0[k], slow, ns, name=f"forward{k}")
         else:
             syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns)
         if k in learning:

@@ -35,10 +35,13 @@ with CX_i = Σ_{j on} X_ij, CQ_i = Σ_{j on} Q_ij and n_i the number of pulses o
 on/off events; the layer evaluates it every step after its accumulators (:data:`PULSE_ACCUMULATE`),
 O(N_post) per step. Timing, as in the straightforward formulation: a pulse that starts in step t
 (thresholder) enters eq. 2.13 at the end of step t and the drive from step t + 1 on; it ends four
-steps (t_ref) later, when the cell leaves its refractory period (state update of that step). The
-``on`` event runs in the synapses slot of the spike's step, the ``off`` event t_ref later (a
-delayed pathway), both before the end-of-step learning, with the accumulators still at the
-previous step.
+steps (t_ref) later, in the state update of that step. The ``on`` pathway runs on the spike, the
+``off`` pathway on the presynaptic layer's ``pulse_end`` event (a layer of
+:data:`~spiketeach.models.neurons.COUNTED_PULSE_LIF` cells with
+:data:`~spiketeach.models.neurons.PULSE_END_EVENT`), both in the synapses slot of their step,
+before the end-of-step learning, with the accumulators still at the previous step. (An earlier
+version sent ``off`` as the spike delayed by t_ref, through a spike queue: the same steps, a
+third more time per step.)
 
 Once per presentation (start slot, :data:`PULSE_FOLD`) every synapse folds its changes into
 ``w`` and ``DW`` and the accumulators restart; P = mu^t then stays above 1e-19 and the event
@@ -139,14 +142,20 @@ dQ = 0
 """
 
 
-def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, t_ref, slow: Clock,
+def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, slow: Clock,
                      namespace: dict, name: str) -> Synapses:
-    """Event-driven learning synapses from the pulsing layer ``pre`` to ``post`` (built with
+    """Event-driven learning synapses from the pulsing layer ``pre`` (with a ``pulse_end``
+    event, :data:`~spiketeach.models.neurons.PULSE_END_EVENT`) to ``post`` (built with
     :data:`PULSE_TRACES`; it must run :data:`PULSE_ACCUMULATE` every step after its teaching
     signal). ``slow`` ticks once per presentation (the fold)."""
     W = check_weight_matrix(W, pre, post)
+    if "pulse_end" not in pre.events:
+        raise ValueError(f"{pre.name} has no 'pulse_end' event: build it with "
+                         "neurons.COUNTED_PULSE_LIF, pulse='counter' and "
+                         "events=neurons.PULSE_END_EVENT")
     syn = Synapses(pre, post, PULSE_SYNAPSE, on_pre={"on": PULSE_ON, "off": PULSE_OFF},
-                   delay={"off": t_ref}, clock=post.clock, namespace=namespace, name=name)
+                   on_event={"on": "spike", "off": "pulse_end"}, clock=post.clock,
+                   namespace=namespace, name=name)
     i, j = dense_indices(len(pre), len(post))
     syn.connect(i=i, j=j)
     syn.w = W.T.ravel()
