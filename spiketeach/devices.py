@@ -161,8 +161,18 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
         # flush-to-zero off; decaying momentum terms then become denormals and cost 2-3x.
         if "-ffast-math" not in prefs.codegen.cpp.extra_link_args:
             prefs.codegen.cpp.extra_link_args = list(prefs.codegen.cpp.extra_link_args) + ["-ffast-math"]
+        # gcc ignores the __restrict of the array pointers Brian2 declares inside each code
+        # object and gives up vectorising any loop over more than 10 arrays (a layer's learning
+        # pass reads 14); allowing more run-time alias checks vectorises them (AVX2 here).
+        flags = list(prefs.codegen.cpp.extra_compile_args_gcc)
+        if ALIAS_CHECKS_FLAG not in flags:
+            prefs.codegen.cpp.extra_compile_args_gcc = flags + [ALIAS_CHECKS_FLAG]
     _current = DeviceConfig(name, build, threads, target, cc)
     return _current
+
+
+#: gcc flag (dropped by Brian2 for compilers that do not take it): see select_device
+ALIAS_CHECKS_FLAG = "--param=vect-max-version-for-alias-checks=64"
 
 
 def _configure_cuda(build: Path, compute_capability, cuda_path) -> float | None:
