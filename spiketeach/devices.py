@@ -92,7 +92,7 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
                   threads: int = 1, target: str = "numpy",
                   compute_capability: float | None = None,
                   cuda_path: str | os.PathLike | None = None,
-                  generate_only: bool = False) -> DeviceConfig:
+                  generate_only: bool = False, alias_checks: bool = True) -> DeviceConfig:
     """Select and reset a Brian2 device.
 
     Parameters
@@ -117,6 +117,10 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
         genn: the (one) ``run()`` generates the GeNN project and neither compiles nor runs it
         (what can be checked without GeNN and a GPU). Brian2GeNN builds during ``run()``
         (a build after the run statement is refused), so this is fixed here, not at build time.
+    alias_checks : bool
+        cpp_standalone: compile with :data:`ALIAS_CHECKS_FLAG`, which lets gcc vectorise loops
+        over many arrays (the per-cell passes); off for a build it makes slower (gathers over
+        synapses: benchmarks/mnist_throughput.py times the reference form both ways).
 
     Raises
     ------
@@ -164,9 +168,9 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
         # gcc ignores the __restrict of the array pointers Brian2 declares inside each code
         # object and gives up vectorising any loop over more than 10 arrays (a layer's learning
         # pass reads 14); allowing more run-time alias checks vectorises them (AVX2 here).
-        flags = list(prefs.codegen.cpp.extra_compile_args_gcc)
-        if ALIAS_CHECKS_FLAG not in flags:
-            prefs.codegen.cpp.extra_compile_args_gcc = flags + [ALIAS_CHECKS_FLAG]
+        flags = [f for f in prefs.codegen.cpp.extra_compile_args_gcc if f != ALIAS_CHECKS_FLAG]
+        prefs.codegen.cpp.extra_compile_args_gcc = flags + ([ALIAS_CHECKS_FLAG] if alias_checks
+                                                            else [])
     _current = DeviceConfig(name, build, threads, target, cc)
     return _current
 

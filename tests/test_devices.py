@@ -36,6 +36,14 @@ def test_select_and_reset(tmp_path):
     assert type(get_device()).__name__ == "CPPStandaloneDevice"
     assert prefs.devices.cpp_standalone.openmp_threads == 2
     assert "-ffast-math" in prefs.codegen.cpp.extra_link_args
+    from spiketeach.devices import ALIAS_CHECKS_FLAG
+    assert prefs.codegen.cpp.extra_compile_args_gcc.count(ALIAS_CHECKS_FLAG) == 1
+    reset_device()
+    select_device("cpp_standalone", build_dir=tmp_path / "c", alias_checks=False)
+    assert ALIAS_CHECKS_FLAG not in prefs.codegen.cpp.extra_compile_args_gcc
+    reset_device()
+    select_device("cpp_standalone", build_dir=tmp_path / "d")  # on again, once
+    assert prefs.codegen.cpp.extra_compile_args_gcc.count(ALIAS_CHECKS_FLAG) == 1
     reset_device()
     cfg = select_device("runtime")
     assert not cfg.standalone and current_device().name == "runtime"
