@@ -40,6 +40,21 @@ def test_equations_are_the_papers(runtime):
     assert "cosh(c2*v)" in _iota_code(hidden)
 
 
+def test_fast_slope_equals_sech2():
+    """The fast form's one-exp sech² (plasticity.FAST_SLOPES) is eq. 2.11's 1/cosh², from
+    saturated negative drives to saturated positive ones, without overflow."""
+    from spiketeach.models.plasticity import FAST_SLOPES, SLOPES
+
+    v = np.concatenate([np.linspace(-200, 200, 4001), [-1e5, -5e3, 0.0, 5e3, 1e5]])
+    ns = {"exp": np.exp, "abs": np.abs, "cosh": np.cosh, "c2": P.c2, "v": v}
+    with np.errstate(over="ignore"):  # cosh overflows to inf at |v| = 1e5: 1/inf² = 0
+        ref = eval(SLOPES["sech2"], ns)
+    fast = eval(FAST_SLOPES["sech2"], ns)
+    assert np.all(np.isfinite(fast))
+    np.testing.assert_allclose(fast, ref, rtol=1e-13, atol=1e-300)
+    assert FAST_SLOPES["none"] == SLOPES["none"] == "1"
+
+
 def test_derivative_free_is_a_switch_not_a_copy(runtime):
     ba = build_ba_network([2, 3, 2], _schedule(2), feedback="broadcast")
     df = build_ba_network([2, 3, 2], _schedule(2), feedback="derivative_free")

@@ -30,7 +30,7 @@ for the fold. The pass is a synaptic pathway on the input's ``fold`` event
 that ended and in the one before: their synapses change by S·DW alone, and DW = μ^T DW_prev with
 μ^T = 0.9^400 ≈ 5e-19 since the input was last on, a change 18 orders of magnitude below the
 synapse's last real update (it is dropped; DW keeps its tiny value instead of shrinking further).
-On MNIST this skips about half of the 784 000 synapses. Order in the ``start`` slot of a
+On MNIST this skips about two thirds of the 784 000 synapses. Order in the ``start`` slot of a
 boundary: load the image (0), detect the ``fold`` event and clear the sums (1), fold and sum
 (2), restart the accumulators and set the drive (3). (Earlier versions folded every synapse, and
 before that folded in one pass and summed in three more, through an auxiliary group with summed
