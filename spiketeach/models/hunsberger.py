@@ -297,22 +297,9 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         error_nodes.append(node)
         error_codes.append(code)
         source, variable = node, "s"
-    to_pes = Synapses(error_nodes[0], out_node, "err_post = s_pre : 1 (summed)", clock=clock,
-                      namespace=ns, name="error_to_pes")
-    to_pes.connect(j="i")
+    to_pes, feedback = connect_error_signals(error_nodes, out_node, hidden, B0,
+                                             p.error_routing, clock, ns)
     conns.append(to_pes)
-
-    # --- fixed random feedback: layerwise, the last hidden layer hears E2 (error node 1), the
-    # first E1 (the last node); direct, every layer hears the first error node
-    feedback = []
-    for k, layer in enumerate(hidden):
-        node = error_nodes[n_err - 1 - k] if p.error_routing == "layerwise" else error_nodes[0]
-        fb = Synapses(node, layer, FEEDBACK_SYNAPSE, clock=clock, namespace=ns,
-                      name=f"feedback{k}")
-        i, j = dense_indices(n_out, len(layer))
-        fb.connect(i=i, j=j)
-        fb.B = B0[k].ravel()  # B_k is (n_out × n_hidden): pre-major order is its row-major ravel
-        feedback.append(fb)
 
     y_mon = (StateMonitor(y_node, ["s", "ystar"], record=True, dt=record_dt, name="y_monitor")
              if record_dt is not None else None)
@@ -331,6 +318,27 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
                      stimulus=stimulus, target_values=target_values, learning_gate=gate,
                      record_gate=record_gate, y_monitor=y_mon, e_monitor=e_mon, hidden_events=hidden_events,
                      feedback_matrices=B0, initial_weights=[w.copy() for w in W0])
+
+
+def connect_error_signals(error_nodes, out_node, hidden, B0, routing: str, clock, ns):
+    """The decoded error's two uses: the output's PES error (``err`` of ``out_node``, from the
+    first error node) and the fixed random feedback B_k to each hidden layer. Layerwise routing:
+    the last hidden layer hears E2 (error node 1), the first E1 (the last node); direct: every
+    layer hears the first error node. Returns (the PES synapses, the feedback synapses)."""
+    to_pes = Synapses(error_nodes[0], out_node, "err_post = s_pre : 1 (summed)", clock=clock,
+                      namespace=ns, name="error_to_pes")
+    to_pes.connect(j="i")
+    n_err, n_out = len(error_nodes), len(error_nodes[0])
+    feedback = []
+    for k, layer in enumerate(hidden):
+        node = error_nodes[n_err - 1 - k] if routing == "layerwise" else error_nodes[0]
+        fb = Synapses(node, layer, FEEDBACK_SYNAPSE, clock=clock, namespace=ns,
+                      name=f"feedback{k}")
+        i, j = dense_indices(n_out, len(layer))
+        fb.connect(i=i, j=j)
+        fb.B = B0[k].ravel()  # B_k is (n_out × n_hidden): pre-major order is its row-major ravel
+        feedback.append(fb)
+    return to_pes, feedback
 
 
 def _check_one_clock(objects, clock) -> None:

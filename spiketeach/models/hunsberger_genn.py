@@ -52,8 +52,8 @@ from brian2 import (Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, 
                     defaultclock, second)
 
 from .alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
-from .fa_rules import FEEDBACK_SYNAPSE, OUTPUT_TEACHING
-from .hunsberger import FANetwork
+from .fa_rules import OUTPUT_TEACHING
+from .hunsberger import FANetwork, connect_error_signals
 from .lif import (LIF_SUBSTEP_RESET, SURROGATES, HunsbergerParams, gain_bias,
                   lif_namespace)
 from .nef import decode_into, encode_from, make_population_code
@@ -284,21 +284,10 @@ def build_fa_network_genn(schedule, *, params: HunsbergerParams, seed: int, W0, 
         error_nodes.append(node)
         error_codes.append(code)
         source = node
-    to_pes = Synapses(error_nodes[0], out_node, "err_post = s_pre : 1 (summed)", clock=clock,
-                      namespace=ns, name="error_to_pes")
-    to_pes.connect(j="i")
+    # --- the output's PES error and the fixed random feedback (as the reference)
+    to_pes, feedback = connect_error_signals(error_nodes, out_node, hidden, B0,
+                                             p.error_routing, clock, ns)
     conns.append(to_pes)
-
-    # --- fixed random feedback (as the reference)
-    feedback = []
-    for k, layer in enumerate(hidden):
-        node = error_nodes[n_err - 1 - k] if p.error_routing == "layerwise" else error_nodes[0]
-        fb = Synapses(node, layer, FEEDBACK_SYNAPSE, clock=clock, namespace=ns,
-                      name=f"feedback{k}")
-        src, tgt = dense_indices(n_out, len(layer))
-        fb.connect(i=src, j=tgt)
-        fb.B = B0[k].ravel()
-        feedback.append(fb)
 
     y_mon = (StateMonitor(y_node, ["s", "ystar"], record=True, dt=record_dt, name="y_monitor")
              if record_dt is not None else None)
