@@ -79,6 +79,31 @@ def test_fast_equals_reference_with_two_hidden_layers():
     assert not any(np.allclose(w, w_0) for w, w_0 in zip(out["fast"][2], w0))  # all learned
 
 
+def test_short_presentations_fold_silent_inputs_too():
+    """The fold skips inputs silent for three images only while mu^(steps per image) is
+    negligible (0.9^400 ~ 5e-19); with 5 ms images (0.9^20 = 0.12) it must fold them all."""
+    from brian2 import ms
+
+    params = SamadiParams(presentation=5 * ms, settle=1 * ms)
+    sizes, n = [6, 5, 3], 6
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.5, 1.5, (n, sizes[0]))
+    x[2:5, :3] = 0.0  # inputs 0-2 silent for three images in a row, then on again
+    y = rng.integers(0, sizes[-1], n)
+    weights = {}
+    for form in ("reference", "fast"):
+        select_device("runtime")
+        ban = build_ba_network(sizes, PresentationSchedule(n, params.presentation, params.settle),
+                               params=params, seed=1, plasticity=form)
+        run_block(ban, None, x, y, np.ones(n))
+        weights[form] = ban.weights()
+        if form == "fast":
+            assert ban.input.events["fold"] == "True"
+        reset_device()
+    for w_ref, w_fast in zip(weights["reference"], weights["fast"]):
+        np.testing.assert_allclose(w_fast, w_ref, rtol=1e-9, atol=1e-9 * np.abs(w_ref).max())
+
+
 @pytest.mark.standalone
 def test_fast_equals_reference_on_cpp_standalone(tmp_path):
     """The issue's criterion: after 5 presentations, weights equal within 1e-6 relative."""

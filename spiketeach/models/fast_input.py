@@ -30,6 +30,7 @@ for the fold. The pass is a synaptic pathway on the input's ``fold`` event
 that ended and in the one before: their synapses change by S·DW alone, and DW = μ^T DW_prev with
 μ^T = 0.9^400 ≈ 5e-19 since the input was last on, a change 18 orders of magnitude below the
 synapse's last real update (it is dropped; DW keeps its tiny value instead of shrinking further).
+With presentations so short that μ^T exceeds :data:`SKIP_SILENT_MAX_DECAY`, nothing is skipped.
 On MNIST this skips about two thirds of the 784 000 synapses. Order in the ``start`` slot of a
 boundary: load the image (0), detect the ``fold`` event and clear the sums (1), fold and sum
 (2), restart the accumulators and set the drive (3). (Earlier versions folded every synapse, and
@@ -47,7 +48,8 @@ from brian2 import Clock, NeuronGroup, Synapses
 from .synapses import check_weight_matrix, dense_indices
 
 __all__ = ["FAST_DRIVE", "FAST_ACCUMULATE", "FAST_CLEAR_SUMS", "FAST_RESTART", "FAST_SYNAPSE",
-           "FAST_FOLD", "LOADED_INPUT", "LOAD_INPUT", "FOLD_EVENT", "with_fast_drive", "presentation_clock",
+           "FAST_FOLD", "LOADED_INPUT", "LOAD_INPUT", "FOLD_EVENT", "SKIP_SILENT_MAX_DECAY",
+           "with_fast_drive", "presentation_clock",
            "loaded_input_group",
            "fast_input_projection", "fold_weights"]
 
@@ -121,6 +123,8 @@ a = stimulus(t, i)
 #: The input's synapses are folded at a boundary if they had or have input in the last two
 #: presentations or the one that starts (see the module docstring).
 FOLD_EVENT = {"fold": "a != 0 or a_prev != 0 or a_prev2 != 0"}
+#: ...valid while mu^(steps per presentation) is negligible: above this, every synapse is folded
+SKIP_SILENT_MAX_DECAY = 1e-15
 
 
 def with_fast_drive(equations: str) -> str:
@@ -135,12 +139,16 @@ def presentation_clock(presentation, name: str = "presentation_clock") -> Clock:
     return Clock(dt=presentation, name=name)
 
 
-def loaded_input_group(stimulus, slow: Clock, name: str = "input") -> NeuronGroup:
+def loaded_input_group(stimulus, slow: Clock, name: str = "input",
+                       presentation_decay: float = 0.0) -> NeuronGroup:
     """Graded input whose activity is a stored variable, loaded from ``stimulus`` at each
     presentation boundary (each tick of ``slow``, a :func:`presentation_clock`, which is the
     group's clock: nothing happens in between), first in the 'start' slot; then its ``fold``
-    event (:data:`FOLD_EVENT`)."""
-    group = NeuronGroup(stimulus.values.shape[1], LOADED_INPUT, events=dict(FOLD_EVENT),
+    event (:data:`FOLD_EVENT`). ``presentation_decay`` is mu^(steps per presentation): if it is
+    above :data:`SKIP_SILENT_MAX_DECAY` (short presentations) no input is skipped."""
+    events = (dict(FOLD_EVENT) if presentation_decay <= SKIP_SILENT_MAX_DECAY
+              else {"fold": "True"})
+    group = NeuronGroup(stimulus.values.shape[1], LOADED_INPUT, events=events,
                         namespace={"stimulus": stimulus}, clock=slow, name=name)
     group.run_regularly(LOAD_INPUT, when="start", order=0, name=f"{name}_load")
     group.thresholder["fold"].when = "start"

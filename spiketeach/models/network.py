@@ -254,7 +254,8 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     # the input is constant per presentation whether or not the first layer learns
     fast = plasticity == "fast"
     slow = presentation_clock(params.presentation) if fast else None
-    inp = (loaded_input_group(stimulus, slow) if fast
+    decay = params.mu ** round(float(params.presentation / params.dt))  # DW's shrink per image
+    inp = (loaded_input_group(stimulus, slow, presentation_decay=decay) if fast
            else graded_input_group(stimulus, clock))
     layers, forward = [], []
     pre = inp
