@@ -1,7 +1,9 @@
 """Device fixtures, in the spirit of Brian2's own test suite: a test asks for the device it runs
 on and gets it freshly reset; standalone builds go to a per-test temporary directory."""
 
+import importlib.util
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +39,17 @@ def cpp_standalone(tmp_path):
     cfg = select_device("cpp_standalone", build_dir=tmp_path / "build")
     yield cfg
     reset_device()
+
+
+FIGURES = Path(__file__).resolve().parents[1] / "figures"
+
+
+@pytest.fixture
+def figure_script():
+    """``figure_script(name)``: the module of figures/<name>.py (the scripts are not a package)."""
+    def load(name):
+        spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    return load

@@ -1,19 +1,8 @@
 """Quick modes of the depth-of-learning scripts (Samadi et al. 2017 Figs. 3-4): files and keys."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-FIGURES = Path(__file__).resolve().parents[1] / "figures"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _check(out, path, algorithms, depths):
@@ -27,16 +16,16 @@ def _check(out, path, algorithms, depths):
     return saved
 
 
-def test_fig3_quick_writes_every_panel(tmp_path):
-    fig3 = _load("samadi2017_fig3")
+def test_fig3_quick_writes_every_panel(tmp_path, figure_script):
+    fig3 = figure_script("samadi2017_fig3")
     out = fig3.run(tmp_path, quick=True, sweep_dir=tmp_path / "sweep", progress=lambda s: None)
     saved = _check(out, tmp_path / "samadi2017_fig3.json", ("BP", "FA", "BA", "DF"), ("1", "9"))
     assert saved["protocol"]["trials_per_config"] == 4
 
 
 @pytest.mark.standalone
-def test_fig4_quick_runs_one_binary(tmp_path):
-    fig4 = _load("samadi2017_fig4")
+def test_fig4_quick_runs_one_binary(tmp_path, figure_script):
+    fig4 = figure_script("samadi2017_fig4")
     out = fig4.run(tmp_path, quick=True, sweep_dir=tmp_path / "sweep", progress=lambda s: None)
     saved = _check(out, tmp_path / "samadi2017_fig4.json", ("LIF-BA",), ("1", "9"))
     assert saved["protocol"]["builds"] == 1 and not saved["ours"]["failed_trials"]

@@ -1,21 +1,10 @@
 """Quick modes of the Fig. 5 / Table 2 scripts (8×8 digits, numpy target): files and keys."""
 
-import importlib.util
 import json
-from pathlib import Path
-
-FIGURES = Path(__file__).resolve().parents[1] / "figures"
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_fig5_quick_and_table2(tmp_path):
-    fig5 = _load("samadi2017_fig5")
+def test_fig5_quick_and_table2(tmp_path, figure_script):
+    fig5 = figure_script("samadi2017_fig5")
     out = fig5.run(tmp_path, quick=True, device="runtime", runs_dir=tmp_path / "runs",
                    configs=["3-layer"], progress=lambda s: None)
     saved = json.loads((tmp_path / "samadi2017_fig5.json").read_text())
@@ -26,7 +15,7 @@ def test_fig5_quick_and_table2(tmp_path):
     assert saved["quick"] is True and len(saved["ours"]["curves"]["3-layer"]["examples"]) == 2
 
     # the non-spiking rows: BP learns the 8×8 digits well above chance in 3 epochs
-    rate_fig = _load("samadi2017_rate_mnist")
+    rate_fig = figure_script("samadi2017_rate_mnist")
     rate_out = rate_fig.run(tmp_path, quick=True, rows=["BP", "BA"], progress=lambda s: None)
     rate_saved = json.loads((tmp_path / "samadi2017_rate_mnist.json").read_text())
     assert rate_saved["paper"]["accuracy"] == {"BP": 98.56, "BA": 97.67}
@@ -35,7 +24,7 @@ def test_fig5_quick_and_table2(tmp_path):
     assert rate_saved["ours"]["accuracy"]["BP"] == rate_out["ours"]["accuracy"]["BP"]
     assert rate_saved["protocol"]["layers"]["BP"] == [64, 100, 10]
 
-    table = _load("samadi2017_table2")
+    table = figure_script("samadi2017_table2")
     assert table.main(["--out", str(tmp_path)]) == 0
     rows = json.loads((tmp_path / "samadi2017_table2.json").read_text())
     assert rows["ours"]["accuracy"]["784-1000-10"] == acc

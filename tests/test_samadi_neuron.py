@@ -6,9 +6,7 @@ one ``standalone`` test compares cpp_standalone with it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +16,6 @@ from spiketeach.analysis.tuning import fit_tanh, pulse_counts, relative_error
 from spiketeach.devices import select_device
 from spiketeach.models.samadi import SamadiParams, closed_form_activity, tanh_activation
 from spiketeach.protocols.tuning import simulate_activity, simulate_trace
-
-FIGURES = Path(__file__).resolve().parent.parent / "figures"
 
 
 def test_fine_dt_activity_matches_closed_form(runtime):
@@ -117,18 +113,12 @@ def test_trace_steps_through_drives(runtime):
     assert np.all(h[a == 1.0] == 0.0)  # h is held at 0 during a pulse (eq. 2.3)
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 COMMON_KEYS = {"paper", "ours", "protocol", "seed", "device", "wall_s", "version", "quick"}
 
 
-def test_fig1_quick_writes_png_and_json(runtime, tmp_path):
-    assert _load("samadi2017_fig1").main(["--quick", "--out", str(tmp_path), "--seed", "3"]) == 0
+def test_fig1_quick_writes_png_and_json(runtime, tmp_path, figure_script):
+    fig1 = figure_script("samadi2017_fig1")
+    assert fig1.main(["--quick", "--out", str(tmp_path), "--seed", "3"]) == 0
     assert (tmp_path / "samadi2017_fig1.png").stat().st_size > 0
     result = json.loads((tmp_path / "samadi2017_fig1.json").read_text())
     assert COMMON_KEYS <= result.keys()
@@ -136,8 +126,9 @@ def test_fig1_quick_writes_png_and_json(runtime, tmp_path):
     assert result["ours"]["pulses_per_step"][0] == 0
 
 
-def test_fig2_quick_writes_png_and_json(runtime, tmp_path):
-    assert _load("samadi2017_fig2").main(["--quick", "--out", str(tmp_path)]) == 0  # exit code
+def test_fig2_quick_writes_png_and_json(runtime, tmp_path, figure_script):
+    fig2 = figure_script("samadi2017_fig2")
+    assert fig2.main(["--quick", "--out", str(tmp_path)]) == 0  # exit code
     assert (tmp_path / "samadi2017_fig2.png").stat().st_size > 0
     written = json.loads((tmp_path / "samadi2017_fig2.json").read_text())
     assert COMMON_KEYS <= written.keys()
