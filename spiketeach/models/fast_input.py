@@ -140,12 +140,13 @@ def presentation_clock(presentation, name: str = "presentation_clock") -> Clock:
 
 
 def loaded_input_group(stimulus, slow: Clock, name: str = "input",
-                       presentation_decay: float = 0.0) -> NeuronGroup:
+                       presentation_decay: float = 1.0) -> NeuronGroup:
     """Graded input whose activity is a stored variable, loaded from ``stimulus`` at each
     presentation boundary (each tick of ``slow``, a :func:`presentation_clock`, which is the
     group's clock: nothing happens in between), first in the 'start' slot; then its ``fold``
     event (:data:`FOLD_EVENT`). ``presentation_decay`` is mu^(steps per presentation): if it is
-    above :data:`SKIP_SILENT_MAX_DECAY` (short presentations) no input is skipped."""
+    above :data:`SKIP_SILENT_MAX_DECAY` (short presentations), or not given, no input is
+    skipped."""
     events = (dict(FOLD_EVENT) if presentation_decay <= SKIP_SILENT_MAX_DECAY
               else {"fold": "True"})
     group = NeuronGroup(stimulus.values.shape[1], LOADED_INPUT, events=events,
