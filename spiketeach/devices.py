@@ -176,7 +176,7 @@ def select_device(name: str = "runtime", *, build_dir: str | os.PathLike | None 
 
 
 #: gcc flag (dropped by Brian2 for compilers that do not take it): see select_device
-ALIAS_CHECKS_FLAG = "--param=vect-max-version-for-alias-checks=64"
+ALIAS_CHECKS_FLAG = "--param=vect-max-version-for-alias-checks=400"
 
 
 def _configure_cuda(build: Path, compute_capability, cuda_path) -> float | None:

@@ -143,7 +143,9 @@ class SweepConfig:
 
 
 def make_trials(algorithms, depths, seeds) -> list[Trial]:
-    return [Trial(a, int(d), int(s)) for a in algorithms for d in depths for s in seeds]
+    """Every (algorithm, depth, seed), seed-major: a sweep stopped part-way (a session's end)
+    has about as many trials done for each algorithm and depth."""
+    return [Trial(a, int(d), int(s)) for s in seeds for a in algorithms for d in depths]
 
 
 # --------------------------------------------------------------------------- teachers and data
