@@ -21,7 +21,10 @@ can slow the reference's synapse loops); both are recorded (``reference_builds``
 hidden cell's drive held at its value for the first image), once with the pulse timed by
 Brian2's ``refractory`` and once by the step counter the fast form uses: what one epoch costs
 before any learning, i.e. how close the fast form is to the cheapest Brian2 network of these
-cells on this machine.
+cells on this machine. ``floor_forward``: the counter floor plus the projections between pulsing
+layers as fixed event-driven synapses (``v_ff_post += w`` when the presynaptic pulse switches
+on, ``-= w`` when it ends): the network's forward pass without learning, which any exact
+learning formulation must also do.
 
     python benchmarks/mnist_throughput.py [--presentations 20] [--fast-presentations 500]
                                           [--layers 784-1000-10] [--threads 1]
@@ -90,27 +93,45 @@ def measure(form: str, layers, x, y, threads: int, build_root: Path,
             "build_and_first_run_s": compile_and_first, "weights": weights}
 
 
-def measure_floor(layers, x, threads: int, build_root: Path, pulse: str) -> dict:
-    """Presentations/s of the network's LIF layers alone (see the module docstring)."""
-    from brian2 import Clock, Network, device
+def measure_floor(layers, x, threads: int, build_root: Path, pulse: str,
+                  forward: bool = False) -> dict:
+    """Presentations/s of the network's LIF layers alone (see the module docstring); with
+    ``forward`` (pulse counter only) also the fixed event-driven projections between pulsing
+    layers, i.e. inference without learning."""
+    from brian2 import Clock, Network, Synapses, device
 
     from spiketeach.models.network import initial_values
-    from spiketeach.models.neurons import COUNTED_PULSE_LIF, DYNAMIC_LIF, dynamic_lif_group
+    from spiketeach.models.neurons import (COUNTED_PULSE_LIF, DYNAMIC_LIF, PULSE_END_EVENT,
+                                           dynamic_lif_group)
+    from spiketeach.models.synapses import dense_indices
 
     params = SamadiParams()
-    select_device("cpp_standalone", build_dir=build_root / pulse, threads=threads)
+    name = pulse + ("_forward" if forward else "")
+    select_device("cpp_standalone", build_dir=build_root / name, threads=threads)
     W, b, _ = initial_values(layers, params, 0)
     clock = Clock(dt=params.dt)
-    groups = []
+    groups, synapses = [], []
     for k, n in enumerate(layers[1:]):
+        has_next = forward and k + 1 < len(layers) - 1
         g = dynamic_lif_group(n, params, clock, pulse=pulse, name=f"floor{k}",
-                              equations=COUNTED_PULSE_LIF if pulse == "counter" else DYNAMIC_LIF)
+                              equations=COUNTED_PULSE_LIF if pulse == "counter" else DYNAMIC_LIF,
+                              events=PULSE_END_EVENT if has_next else None)
         g.b = b[k]
-        g.v_ff = W[k] @ (x[0] if k == 0 else np.full(layers[k], 0.4))  # typical drives
+        if k == 0 or not forward:
+            g.v_ff = W[k] @ (x[0] if k == 0 else np.full(layers[k], 0.4))  # typical drives
+        if forward and k > 0:  # the drive W a_pre, changed when a presynaptic pulse switches
+            syn = Synapses(groups[-1], g, "w : 1", on_pre={"on": "v_ff_post += w",
+                                                           "off": "v_ff_post -= w"},
+                           on_event={"on": "spike", "off": "pulse_end"}, name=f"floor_syn{k}")
+            i, j = dense_indices(layers[k], n)
+            syn.connect(i=i, j=j)
+            syn.w = W[k][j, i]
+            syn.off.order = -1
+            synapses.append(syn)
         groups.append(g)
-    net = Network(*groups)
+    net = Network(*groups, *synapses)
     net.run(len(x) * params.presentation)
-    device.build(directory=str(build_root / pulse), compile=True, run=False)
+    device.build(directory=str(build_root / name), compile=True, run=False)
     cpu0, t0 = _child_cpu(), time.perf_counter()
     device.run(with_output=False)
     wall, cpu = time.perf_counter() - t0, _child_cpu() - cpu0
@@ -147,6 +168,8 @@ def main(argv=None) -> int:
         floors = {pulse: measure_floor(layers, x[:args.fast_presentations], args.threads,
                                        Path(tmp) / "floor", pulse)
                   for pulse in ("refractory", "counter")}
+        floor_forward = measure_floor(layers, x[:args.fast_presentations], args.threads,
+                                      Path(tmp) / "floor", "counter", forward=True)
     fast_long.pop("weights")
     fast["same_images_as_reference"] = True
     max_rel = max(float(np.max(np.abs(a - b)) / np.max(np.abs(a)))
@@ -170,6 +193,10 @@ def main(argv=None) -> int:
               "floor": floors["counter"], "floor_refractory": floors["refractory"],
               "fast_over_floor": (floors["counter"]["presentations_per_s"]
                                   / fast_long["presentations_per_s"]),
+              # ... and with the forward pass between pulsing layers: inference, no learning
+              "floor_forward": floor_forward,
+              "fast_over_floor_forward": (floor_forward["presentations_per_s"]
+                                          / fast_long["presentations_per_s"]),
               "load_average_start": load_start, "load_average_end": os.getloadavg(),
               "max_relative_weight_difference": max_rel,
               "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
@@ -179,7 +206,8 @@ def main(argv=None) -> int:
     print(json.dumps({k: result[k] for k in ("speedup", "epoch_s", "max_relative_weight_difference",
                                               "fast_over_floor")}))
     print(f"floor (neurons alone): {floors['counter']['epoch_s']:.0f} s per epoch with the pulse "
-          f"counter, {floors['refractory']['epoch_s']:.0f} s with Brian2's refractory")
+          f"counter, {floors['refractory']['epoch_s']:.0f} s with Brian2's refractory; "
+          f"{floor_forward['epoch_s']:.0f} s with the forward pass (no learning)")
     print(f"reference {ref['presentations_per_s']:.2f}/s, fast {fast_long['presentations_per_s']:.2f}/s "
           f"(per CPU second: {ref['presentations_per_cpu_s']:.2f}, "
           f"{fast_long['presentations_per_cpu_s']:.2f}); load {os.getloadavg()}")
