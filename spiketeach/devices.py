@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import brian2
-from brian2 import Network, TimedArray, device, get_device, prefs, set_device
+from brian2 import Network, device, get_device, prefs, set_device
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
 __all__ = ["DEVICES", "DeviceError", "DeviceConfig", "select_device", "reset_device",

@@ -4,7 +4,6 @@ the weight update at the window end, and the §4.1 STDP correlation."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from brian2 import Clock, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses, TimedArray, ms
+from brian2 import Clock, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses, TimedArray
 
 from ..analysis.stdp import emstdp_dw, pair_stdp_dw, pearson, phase_pair_stdp_dw
 from ..models.emstdp import EMSTDPParams, _namespace, emstdp_projection, if_layer
