@@ -64,7 +64,7 @@ from .synapses import dense_indices
 __all__ = ["EMSTDPParams", "FEEDBACK", "INPUT_NEURON", "IF_NEURON", "ERROR_CHANNELS",
            "LOSS_INPUT", "ERROR_INPUT", "integration_code", "if_layer", "input_layer", "fast_input_layer", "FORMULATIONS",
            "emstdp_projection", "fixed_feedback", "thresholds", "error_thresholds",
-           "initial_weights", "feedback_matrices", "EMSTDPNetwork", "build_emstdp_network",
+           "initial_weights", "feedback_matrices", "EMSTDPNetwork", "built_state", "build_emstdp_network",
            "paper_params", "code_params", "CODE_THRESHOLD_RATIOS", "code_threshold_ratios",
            "recorded_counts"]
 
@@ -847,6 +847,24 @@ def initial_values(sizes, params, feedback, seed):
     return W, B
 
 
+def built_state(W0, B0, theta, theta_e, params: EMSTDPParams) -> dict[str, np.ndarray]:
+    """The state a network starts from, by the keys of ``set_state``: forward weights W0 (one
+    n_post × n_pre array per layer), feedback matrices B0 (none for symmetric feedback), the
+    layers' thresholds and error thresholds (the output's is the loss threshold)."""
+    L = len(W0) - 1
+    built = {}
+    for m, w in enumerate(W0):
+        built[f"forward{m}.w"] = w.T.ravel().copy()
+        built[f"forward{m}.v"] = np.ones(w.size)
+        built[f"forward{m}.eta"] = np.array([params.eta])
+    for m in range(L + 1):
+        built[f"layer{m}.theta"] = np.array([theta[m]])
+        built[f"layer{m}.theta_e"] = np.array([params.loss_threshold if m == L else theta_e[m]])
+    for m, b in enumerate(B0):
+        built[f"feedback{m}.B"] = np.asarray(b, dtype=float).T.ravel().copy()
+    return built
+
+
 def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
                          params: EMSTDPParams | None = None, feedback: str = "symmetric",
                          seed: int = 0, weights: list[np.ndarray] | None = None,
@@ -952,16 +970,7 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     spike_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes")
                    for g in ([] if fast else [inp]) + layers] if record_spikes else [])
     net = Network(inp, *layers, *forward, *fb, *monitors, *spike_mons)
-    built = {}
-    for m, w in enumerate(W0):
-        built[f"forward{m}.w"] = w.T.ravel().copy()
-        built[f"forward{m}.v"] = np.ones(w.size)
-        built[f"forward{m}.eta"] = np.array([params.eta])
-    for m, layer in enumerate(layers):
-        built[f"layer{m}.theta"] = np.array([theta[m]])
-        built[f"layer{m}.theta_e"] = np.array([params.loss_threshold if m == L else theta_e[m]])
-    for m, b in enumerate(B0 if feedback != "symmetric" else []):
-        built[f"feedback{m}.B"] = b.T.ravel().copy()
+    built = built_state(W0, B0 if feedback != "symmetric" else [], theta, theta_e, params)
     return EMSTDPNetwork(net=net, params=params, layer_sizes=sizes, feedback=feedback,
                          formulation=formulation,
                          n_presentations=n_pres, input=inp, layers=layers, forward=forward,

@@ -56,8 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, TimedArray
 
-from .emstdp import (EMSTDPNetwork, EMSTDPParams, IF_RESET, IF_THRESHOLD, error_thresholds,
-                     initial_values, thresholds)
+from .emstdp import (EMSTDPNetwork, EMSTDPParams, IF_RESET, IF_THRESHOLD, built_state,
+                     error_thresholds, initial_values, thresholds)
 from .synapses import dense_indices
 
 __all__ = ["GENN_SCHEDULE", "GENN_WINDOW_CLOCK", "GENN_INPUT", "GENN_IF_LAYER", "GENN_ERROR", "GENN_LOSS",
@@ -357,16 +357,7 @@ def build_emstdp_network_genn(layer_sizes, n_presentations, *, params=None, feed
     check_genn_constraints(objects + spike_mons)
     net = Network(*objects, *state_mons, *spike_mons)
     net.schedule = GENN_SCHEDULE
-    built = {}
-    for m, w in enumerate(W0):
-        built[f"forward{m}.w"] = w.T.ravel().copy()
-        built[f"forward{m}.v"] = np.ones(w.size)
-        built[f"forward{m}.eta"] = np.array([params.eta])
-    for m, layer in enumerate(layers):
-        built[f"layer{m}.theta"] = np.array([theta[m]])
-        built[f"layer{m}.theta_e"] = np.array([params.loss_threshold if m == L else theta_e[m]])
-    for m, b in enumerate(B0):
-        built[f"feedback{m}.B"] = np.asarray(b, dtype=float).T.ravel().copy()
+    built = built_state(W0, B0, theta, theta_e, params)
     return GeNNEMSTDPNetwork(net=net, params=params, layer_sizes=sizes, feedback=feedback,
                              formulation="genn", n_presentations=n_pres, input=inp,
                              layers=layers, forward=forward, feedback_syn=fb, stimulus=stimulus,
