@@ -27,7 +27,7 @@ from .initialisation import init_broadcast_alignment, init_forward
 from .fast_input import (FAST_ACCUMULATE, fast_input_projection, fold_weights, loaded_input_group,
                          presentation_clock, with_fast_drive)
 from .pulse_projection import (PULSE_ACCUMULATE, PULSE_TRACES, fold_pulse_projection,
-                               pulse_projection)
+                               pulse_projection, pulse_state)
 from .neurons import (COUNTED_PULSE_LIF, DYNAMIC_LIF, PULSE_END_EVENT, dynamic_lif_group,
                       graded_input_group, samadi_namespace, target_group)
 from .plasticity import (SLOPE_VARIABLE, TEACHING_SIGNAL, add_bias_learning, add_learning_pass,
@@ -90,8 +90,9 @@ class BANetwork:
             if k in self.learning_layers:
                 views[f"layer{k}.Db"] = layer.Db
         for k, syn in enumerate(self.forward):
-            views[f"forward{k}.w"] = syn.w
-            views[f"forward{k}.DW"] = syn.DW
+            if k not in self.pulse_projections:  # those hold X, Q: see state_pairs
+                views[f"forward{k}.w"] = syn.w
+                views[f"forward{k}.DW"] = syn.DW
         if self.fast_input:  # the per-presentation accumulators and the image they apply to
             views["input.a"] = self.input.a
             views["input.a_prev"] = self.input.a_prev  # which synapses the next fold skips
@@ -133,6 +134,25 @@ class BANetwork:
             self._runner = BlockRunner(self.net, self.schedule.duration)
         return self._runner
 
+    def state_keys(self) -> set[str]:
+        """The keys of :meth:`get_state` (what a block needs to start from)."""
+        return set(self.state_views()) | {f"forward{k}.{v}" for k in self.pulse_projections
+                                          for v in ("w", "DW")}
+
+    def state_pairs(self, state: dict[str, np.ndarray]) -> list[tuple[object, np.ndarray]]:
+        """(variable view, value) for every variable a block starts from, given a state by the
+        keys of :meth:`get_state`; the event-driven projections take W and DW as their X and Q
+        (:func:`~spiketeach.models.pulse_projection.pulse_state`)."""
+        missing = self.state_keys() - set(state)
+        if missing:
+            raise ValueError(f"state lacks {sorted(missing)}")
+        pairs = [(view, state[k]) for k, view in self.state_views().items()]
+        for k in self.pulse_projections:
+            X, Q = pulse_state(state[f"forward{k}.w"], state[f"forward{k}.DW"],
+                               float(self.params.mu))
+            pairs += [(self.forward[k].X, X), (self.forward[k].Q, Q)]
+        return pairs
+
     def get_state(self) -> dict[str, np.ndarray]:
         state = {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
         for k in self.pulse_projections:  # the event-driven synapses as of the last step
@@ -142,17 +162,18 @@ class BANetwork:
     def _folded_pulse_projection(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         syn, pre, post = self.forward[k], self.layers[k - 1], self.layers[k]
         a_pre = (np.asarray(pre.pulse_left[:]) > 0).astype(float)  # eq. 2.3 of COUNTED_PULSE_LIF
-        return fold_pulse_projection(syn.w[:], syn.DW[:], syn.x[:], syn.d[:], a_pre,
-                                     post.m[:], post.M[:], post.P[:], float(self.params.mu))
+        return fold_pulse_projection(syn.X[:], syn.Q[:], a_pre, post.m[:], post.M[:], post.P[:],
+                                     float(self.params.mu))
 
     def weights(self) -> list[np.ndarray]:
         """Forward weight matrices (n_post × n_pre) as they are now."""
         out = []
         for k, (syn, n_in, n_out) in enumerate(zip(self.forward, self.layer_sizes[:-1],
                                                    self.layer_sizes[1:])):
-            w = np.asarray(syn.w[:])
             if k in self.pulse_projections:
                 w = self._folded_pulse_projection(k)[0]
+            else:
+                w = np.asarray(syn.w[:])
             if k == 0 and self.fast_input:  # apply the presentation not yet folded in
                 l0 = self.layers[0]
                 w = fold_weights(w, syn.DW[:], self.input.a[:], l0.m[:], l0.M[:], l0.S[:])

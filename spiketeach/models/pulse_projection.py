@@ -19,13 +19,14 @@ Q_ij and X_ij (κ = mu / (1 − mu)),
     W_ij(t)  = X_ij − κ P(t) Q_ij − c M_i(t)
 
 (check: the right-hand sides satisfy DW(t) = mu DW(t−1) − c iota(t), W(t) = W(t−1) + DW(t)).
-The synapse stores W and DW as of the presentation's start (``w``, ``DW``) and the changes
-``x``, ``d`` since then, with Q = DW + d and X = w + x + κ DW, so that zeros mean "nothing
-happened yet". When a_j switches on (c: 0 → 1) DW and W must not jump, which gives Q += m_i / P,
-X += κ m_i + M_i (:data:`PULSE_ON`); switching off is the same with the signs reversed
-(:data:`PULSE_OFF`). The layer computes these two per-cell changes (``dX``, ``dQ``) once per
-step, so an event costs two additions per synapse and three to the sums below: no powers, no
-divisions, no per-step work per synapse.
+Each synapse stores just these two constants, ``X`` and ``Q`` (at the presentation's start
+X = W + κ DW, Q = DW). When a_j switches on (c: 0 → 1) DW and W must not jump, which gives
+Q += m_i / P, X += κ m_i + M_i (:data:`PULSE_ON`); switching off is the same with the signs
+reversed (:data:`PULSE_OFF`). The layer computes these two per-cell changes (``dX``, ``dQ``)
+once per step, so an event costs two additions per synapse and three to the sums below: no
+powers, no divisions, no per-step work per synapse, and two numbers per synapse to read and
+write (an earlier version kept W and DW at the presentation's start and the changes since
+apart: four arrays, ≈ 2× the memory traffic of the events).
 
 The drive sums the synapses whose pulse is on:
 
@@ -43,12 +44,13 @@ before the end-of-step learning, with the accumulators still at the previous ste
 version sent ``off`` as the spike delayed by t_ref, through a spike queue: the same steps, a
 third more time per step.)
 
-Once per presentation (start slot, :data:`PULSE_FOLD`) every synapse folds its changes into
-``w`` and ``DW`` and the accumulators restart; P = mu^t then stays above 1e-19 and the event
-sums CX, CQ are re-summed, so rounding cannot build up. At the end of a block
-:func:`fold_pulse_projection` does the same in numpy, so blocks chain through the ordinary
-(W, DW) state, and a fresh block starts with x = d = 0 (every pulse off, as in the
-straightforward formulation, whose cells leave their pulses at a block boundary).
+Once per presentation (start slot, :data:`PULSE_FOLD`) every synapse re-expresses X and Q for
+accumulators that restart (m = M = 0, P = 1): Q' = DW = P Q − c m and X' = W + κ DW =
+X − c (M + κ m); the event sums CX, CQ are re-summed, and P = mu^t stays above 1e-19, so
+rounding cannot build up. At the end of a block :func:`fold_pulse_projection` computes W and DW
+in numpy, so blocks chain through the ordinary (W, DW) state (:func:`pulse_state` converts
+back), and a fresh block starts with every pulse off, as in the straightforward formulation,
+whose cells leave their pulses at a block boundary.
 tests/test_fast_input.py checks identical spikes and weights against eq. 2.13 per step.
 """
 
@@ -61,7 +63,7 @@ from .synapses import check_weight_matrix, dense_indices
 
 __all__ = ["PULSE_TRACES", "PULSE_ACCUMULATE", "PULSE_SYNAPSE", "PULSE_ON", "PULSE_OFF",
            "PULSE_CLEAR_SUMS", "PULSE_FOLD", "PULSE_RESTART", "pulse_projection",
-           "fold_pulse_projection"]
+           "fold_pulse_projection", "pulse_state"]
 
 #: Added to the postsynaptic layer's equations (its ``v_ff : 1`` stays a stored value, set by
 #: :data:`PULSE_ACCUMULATE`).
@@ -87,30 +89,28 @@ dX = mu/(1 - mu)*m + M
 dQ = m/P
 """
 
-#: The synapses: W and DW as of the presentation's start and the changes since.
+#: The synapses: the two constants of W(t) and DW(t) while the presynaptic pulse keeps its value.
 PULSE_SYNAPSE = """
-w : 1                            # forward weight W_ij at the presentation's start
-DW : 1                           # last weight change at the presentation's start
-x : 1                            # X − w − κ DW (see the module docstring)
-d : 1                            # Q − DW
+X : 1                            # W = X - κ P Q - c M   (X = W + κ DW at the presentation's start)
+Q : 1                            # DW = P Q - c m        (Q = DW at the presentation's start)
 """
 
 #: The presynaptic pulse switches on: W and DW unchanged (c: 0 → 1), then counted in the drive.
 PULSE_ON = """
-x += dX_post
-d += dQ_post
-CX_post += w + x + mu/(1 - mu)*DW
-CQ_post += DW + d
+X += dX_post
+Q += dQ_post
+CX_post += X
+CQ_post += Q
 n_on_post += 1
 """
 
 #: One pulse (t_ref) after the spike: no longer counted in the drive, then switched off (1 → 0).
 PULSE_OFF = """
-CX_post -= w + x + mu/(1 - mu)*DW
-CQ_post -= DW + d
+CX_post -= X
+CQ_post -= Q
 n_on_post -= 1
-x -= dX_post
-d -= dQ_post
+X -= dX_post
+Q -= dQ_post
 """
 
 #: At each presentation boundary (start slot): clear the event sums before the fold re-sums them.
@@ -120,15 +120,13 @@ CQ = 0
 n_on = 0
 """
 
-#: Fold the presentation's changes into w and DW (a_pre: the pulse as in the step that ended),
-#: restart x and d, and re-sum the drive terms of the pulses that are on.
+#: X and Q for accumulators that restart (a_pre: the pulse as in the step that ended), then
+#: re-sum the drive terms of the pulses that are on.
 PULSE_FOLD = """
-w += x + mu/(1 - mu)*(DW - P_post*(DW + d)) - a_pre*M_post
-DW = P_post*(DW + d) - a_pre*m_post
-x = 0
-d = 0
-CX_post += a_pre*(w + mu/(1 - mu)*DW)
-CQ_post += a_pre*DW
+X -= a_pre*(M_post + mu/(1 - mu)*m_post)
+Q = P_post*Q - a_pre*m_post
+CX_post += a_pre*X
+CQ_post += a_pre*Q
 n_on_post += a_pre
 """
 
@@ -158,7 +156,7 @@ def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, slow: C
                    namespace=namespace, name=name)
     i, j = dense_indices(len(pre), len(post))
     syn.connect(i=i, j=j)
-    syn.w = W.T.ravel()
+    syn.X = W.T.ravel()  # DW = 0: Q = 0
     # a cell may fire again in the step its pulse ends: switch the old pulse off first
     syn.off.order = -1
     # boundary order in the 'start' slot: clear the sums (1), fold (2), restart (3)
@@ -171,15 +169,21 @@ def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, slow: C
     return syn
 
 
-def fold_pulse_projection(w, DW, x, d, a_pre, m, M, P, mu: float):
-    """W and DW (synapse order, pre-major) of a pulse projection as of the last step, in numpy:
-    :data:`PULSE_FOLD` with ``a_pre`` the presynaptic pulses (0/1) and ``m``, ``M``, ``P`` the
-    postsynaptic accumulators."""
+def fold_pulse_projection(X, Q, a_pre, m, M, P, mu: float):
+    """W and DW (synapse order, pre-major) of a pulse projection as of the last step, in numpy,
+    from its synapses' ``X`` and ``Q``, the presynaptic pulses ``a_pre`` (0/1) and the
+    postsynaptic accumulators ``m``, ``M``, ``P``."""
     n_post = len(m)
-    w, DW, x, d = (np.asarray(v, dtype=float).reshape(-1, n_post) for v in (w, DW, x, d))
+    X, Q = (np.asarray(v, dtype=float).reshape(-1, n_post) for v in (X, Q))
     a = np.asarray(a_pre, dtype=float)[:, None]
     m, M, P = (np.asarray(v, dtype=float)[None, :] for v in (m, M, P))
-    kappa = mu / (1 - mu)
-    W_now = w + x + kappa * (DW - P * (DW + d)) - a * M
-    DW_now = P * (DW + d) - a * m
+    W_now = X - mu / (1 - mu) * P * Q - a * M
+    DW_now = P * Q - a * m
     return W_now.ravel(), DW_now.ravel()
+
+
+def pulse_state(W, DW, mu: float) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` and ``Q`` of a pulse projection's synapses that start a block (every pulse off,
+    accumulators at rest) from its weights W and last changes DW (synapse order)."""
+    DW = np.asarray(DW, dtype=float)
+    return np.asarray(W, dtype=float) + mu / (1 - mu) * DW, DW.copy()

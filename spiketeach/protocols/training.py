@@ -72,16 +72,13 @@ def run_block(ban: BANetwork, state: dict[str, np.ndarray] | None,
     timed = {ban.stimulus: sched.check_rows(inputs, "inputs"),
              ban.target_drive: targets_to_drive(labels, len(ban.output), ban.target_drive_high),
              ban.learning_gate: sched.gate_values(learn)}
-    views = ban.state_views()
-    values = {}
+    values = []  # (view, value) pairs: brian2 2.5 cannot hash views
     if state is not None:
-        if "input.a_prev" in views and "input.a_prev" not in state and "input.a" in state:
+        if ("input.a_prev" in ban.state_keys() and "input.a_prev" not in state
+                and "input.a" in state):
             # a checkpoint from before the fold skipped silent inputs: fold every synapse once
             state = {**state, "input.a_prev": np.ones_like(np.asarray(state["input.a"]))}
-        missing = set(views) - set(state)
-        if missing:
-            raise ValueError(f"state lacks {sorted(missing)}")
-        values = [(views[k], state[k]) for k in views]  # pairs: brian2 2.5 cannot hash views
+        values = ban.state_pairs(state)
     ban.runner.run(values, timed)
     counts = window_counts(ban.output_spikes.i[:], np.asarray(ban.output_spikes.t[:]),
                            len(ban.output), sched)
