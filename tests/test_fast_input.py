@@ -132,3 +132,36 @@ def test_event_driven_feedback_equals_the_per_step_sum():
     for ref, fast in zip(deltas["reference"], deltas["fast"]):
         assert np.count_nonzero(ref) > 0.05 * ref.size      # errors did reach the layer
         np.testing.assert_allclose(fast, ref, rtol=0, atol=1e-12 * np.abs(ref).max())
+
+
+def test_pulse_projection_constants_round_trip_and_obey_eq_2_13():
+    """X, Q from (W, DW) give back W, DW at rest; and one step of eq. 2.13 with the pulse on
+    (DW <- mu DW - iota, W <- W + DW) is what the accumulators give from the same X, Q."""
+    from spiketeach.models.pulse_projection import fold_pulse_projection, pulse_state
+
+    rng = np.random.default_rng(3)
+    mu, n_pre, n_post = float(P.mu), 4, 3
+    W, DW = rng.normal(size=n_pre * n_post), 1e-3 * rng.normal(size=n_pre * n_post)
+    X, Q = pulse_state(W, DW, mu)
+    rest = dict(m=np.zeros(n_post), M=np.zeros(n_post), P=np.ones(n_post), mu=mu)
+    W1, DW1 = fold_pulse_projection(X, Q, np.zeros(n_pre), **rest)
+    np.testing.assert_allclose(W1, W, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(DW1, DW, rtol=1e-14, atol=1e-18)
+    # pulses on from the start: c = 1 for every synapse, one step with teaching signal iota
+    iota = rng.normal(size=n_post)
+    m, M, Pt = iota, iota, np.full(n_post, mu)
+    W2, DW2 = fold_pulse_projection(X, Q, np.ones(n_pre), m, M, Pt, mu)
+    DW_step = mu * DW.reshape(n_pre, n_post) - iota[None, :]
+    np.testing.assert_allclose(DW2, DW_step.ravel(), rtol=1e-12)
+    np.testing.assert_allclose(W2, (W.reshape(n_pre, n_post) + DW_step).ravel(), rtol=1e-12)
+
+
+def test_state_with_a_missing_variable_is_refused():
+    select_device("runtime")
+    ban = build_ba_network([6, 5, 3], PresentationSchedule(2, P.presentation, P.settle),
+                           plasticity="fast")
+    state = ban.initial_state(0)
+    del state["forward1.DW"]  # an event-driven projection's
+    with pytest.raises(ValueError, match="forward1.DW"):
+        ban.state_pairs(state)
+    reset_device()
