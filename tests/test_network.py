@@ -7,6 +7,7 @@ from spiketeach.models import plasticity
 from spiketeach.models.network import build_ba_network
 from spiketeach.models.neurons import DYNAMIC_LIF
 from spiketeach.models.samadi import SamadiParams
+from spiketeach.protocols.checkpoint import load_checkpoint
 from spiketeach.protocols.presentation import PresentationSchedule
 from spiketeach.protocols.teacher_student import TeacherStudentTask
 from spiketeach.protocols.training import run_block, train_in_blocks
@@ -128,7 +129,10 @@ def test_resume_after_interruption_is_exact(runtime, tmp_path):
     log_full, state_full = train(tmp_path / "full.npz")
     with pytest.raises(Killed):
         train(tmp_path / "cut.npz", progress=kill_after(2))
+    _, meta = load_checkpoint(tmp_path / "cut.npz")
     log_res, state_res = train(tmp_path / "cut.npz", resume=True)
+    # the blocks' wall time adds up over the two sessions
+    assert 0 < meta["log"]["wall_s"] < log_res.wall_s
     assert len(log_res.examples) == 4
     assert log_res.examples == log_full.examples
     assert log_res.test_error == log_full.test_error

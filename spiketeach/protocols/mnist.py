@@ -145,9 +145,13 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
     err, _ = evaluate(ban, state, x_te[:n_final], y_te[:n_final],
                       progress=lambda s: progress("final test: " + s))
     wall = time.perf_counter() - t_start
+    test_wall = time.perf_counter() - t_test
+    # wall_s: this session's (a resumed run's earlier sessions are in blocks_wall_s)
     result = {"accuracy": 100 * (1 - err), "test_images": n_final, "curve": log.as_dict(),
               "examples_trained": n_blocks * run.block, "epochs": n_blocks * run.block / len(y_tr),
-              "gain": gain, "wall_s": wall, "test_wall_s": time.perf_counter() - t_test,
+              "gain": gain, "wall_s": wall, "test_wall_s": test_wall,
+              "blocks_wall_s": log.wall_s,
+              "total_wall_s": None if log.wall_s is None else log.wall_s + test_wall,
               "run": run.__dict__}
     (out_dir / "result.json").write_text(json.dumps(result, indent=2))
     progress(f"test accuracy {result['accuracy']:.2f} % on {n_final} images after "

@@ -44,15 +44,17 @@ class BlockResult:
 
 @dataclass
 class TrainingLog:
-    """The learning curve: examples trained before each test, and the test error then."""
+    """The learning curve: examples trained before each test, and the test error then; and
+    the wall seconds the blocks took, summed over every session that ran them."""
 
     examples: list[int] = field(default_factory=list)
     test_error: list[float] = field(default_factory=list)
     train_error: list[float] = field(default_factory=list)
+    wall_s: float | None = 0.0      # None: resumed from a checkpoint that did not record it
 
     def as_dict(self) -> dict:
         return {"examples": self.examples, "test_error": self.test_error,
-                "train_error": self.train_error}
+                "train_error": self.train_error, "wall_s": self.wall_s}
 
 
 def targets_to_drive(labels: np.ndarray, n_outputs: int, high: float) -> np.ndarray:
@@ -129,13 +131,14 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
     if resume and checkpoint and Path(checkpoint).exists():
         state, meta = load_checkpoint(checkpoint)
         start_block = meta["block"]
-        log = TrainingLog(**meta["log"])
+        # (a checkpoint from before wall_s was recorded: the earlier sessions' time is unknown)
+        log = TrainingLog(**{"wall_s": None, **meta["log"]})
         rng.bit_generator.state = meta["rng"]
         if hasattr(sample, "set_state"):
             sample.set_state(meta["sampler"])
         progress(f"resumed from {checkpoint} after block {start_block}")
     learn = np.r_[np.zeros(n_test), np.ones(n_train)]
-    t0 = time.perf_counter()
+    t0 = t_block = time.perf_counter()
     last_block = n_blocks if final_test else n_blocks - 1
     for block in range(start_block, last_block + 1):
         last = block == n_blocks
@@ -152,6 +155,9 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
         log.examples.append(block * n_train)
         log.test_error.append(result.test_error)
         log.train_error.append(result.train_error)
+        if log.wall_s is not None:
+            log.wall_s += time.perf_counter() - t_block
+        t_block = time.perf_counter()
         if checkpoint:
             save_checkpoint(checkpoint, state, {
                 "block": block + 1, "log": log.as_dict(), "rng": rng.bit_generator.state,
