@@ -76,8 +76,7 @@ def run_block(ban: BANetwork, state: dict[str, np.ndarray] | None,
              ban.learning_gate: sched.gate_values(learn)}
     values = []  # (view, value) pairs: brian2 2.5 cannot hash views
     if state is not None:
-        if ("input.a_prev" in ban.state_keys() and "input.a_prev" not in state
-                and "input.a" in state):
+        if ban.fast_input and "input.a_prev" not in state and "input.a" in state:
             # a checkpoint from before the fold skipped silent inputs: fold every synapse once
             state = {**state, "input.a_prev": np.ones_like(np.asarray(state["input.a"]))}
         values = ban.state_pairs(state)
