@@ -11,12 +11,15 @@ examples the network is tested on 100 random test images (the curve), and at the
 whole test set (Table 2). Runs live in ``--runs DIR``: re-running the script resumes each run from
 its checkpoint, so a 30-epoch reproduction can span sessions.
 
-Full mode: the paper's 30 epochs (``--epochs`` to shorten). ``--quick``: scikit-learn's 8×8
+Full mode: the paper's 30 epochs (``--epochs`` to shorten, one number for every configuration
+or one per configuration, e.g. ``--epochs 3-layer=3,4-layer=1,depth-1=1``: a run extended to more
+epochs resumes from its checkpoint). ``--quick``: scikit-learn's 8×8
 digits (64-100-10, 64-63-37-10, depth-1), 60 examples each — no MNIST needed.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 from pathlib import Path
 
@@ -40,8 +43,22 @@ QUICK_CONFIGS = {"3-layer": ([64, 100, 10], None), "4-layer": ([64, 63, 37, 10],
                  "depth-1": ([64, 100, 10], 1)}
 
 
+def parse_epochs(text: str) -> float | dict[str, float]:
+    """``"30"`` (every configuration) or ``"3-layer=3,depth-1=1"`` (per configuration)."""
+    if "=" not in text:
+        return float(text)
+    epochs = {}
+    for item in text.split(","):
+        name, _, value = item.partition("=")
+        if name.strip() not in CONFIGS:
+            raise argparse.ArgumentTypeError(f"unknown configuration {name.strip()!r}; "
+                             f"choose from {', '.join(CONFIGS)}")
+        epochs[name.strip()] = float(value)
+    return epochs
+
+
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_standalone",
-        epochs: float = 30.0, runs_dir=None, data_dir=None, configs=None, progress=print) -> dict:
+        epochs: float | dict[str, float] = 30.0, runs_dir=None, data_dir=None, configs=None, progress=print) -> dict:
     """Train (or resume) each configuration, plot the curves, write PNG + JSON; return the JSON."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -49,12 +66,15 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
     start = time.perf_counter()
     table = QUICK_CONFIGS if quick else CONFIGS
     names = configs or list(table)
+    missing = sorted(set(names) - set(epochs)) if isinstance(epochs, dict) else []
+    if missing:
+        raise ValueError(f"--epochs names no epochs for {', '.join(missing)}")
     data = digits_data(seed) if quick else None
     results = {}
     for name in names:
         layers, depth = table[name]
         opts = (dict(epochs=60 / 1500, block=30, n_test_per_block=10, final_test=30) if quick
-                else dict(epochs=epochs))
+                else dict(epochs=epochs[name] if isinstance(epochs, dict) else epochs))
         mnist_run = MnistRun(layers=layers, depth=depth, seed=seed, data_dir=data_dir,
                              dataset="digits" if quick else "mnist", **opts)
         run_dir = runs_dir / (f"quick-{name}" if quick else name)
@@ -98,7 +118,8 @@ def _plot(results, path, quick):
 
 def main(argv=None) -> int:
     parser = figure_parser(__doc__, quick="8x8 digits, seconds", out=HERE, device="cpp_standalone")
-    parser.add_argument("--epochs", type=float, default=30.0, help="paper: 30")
+    parser.add_argument("--epochs", type=parse_epochs, default=30.0,
+                        help="paper: 30; or per configuration, e.g. 3-layer=3,4-layer=1,depth-1=1")
     parser.add_argument("--runs", default=None, help="run directories (default output/samadi2017_fig5)")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--configs", default=None, help="comma-separated subset of " + ",".join(CONFIGS))

@@ -34,3 +34,17 @@ def test_fig5_quick_and_table2(tmp_path, figure_script):
     assert rows["ours"]["accuracy"]["BP"] == rate_saved["ours"]["accuracy"]["BP"]
     assert rows["ours"]["accuracy"]["FA"] is None
 
+
+
+def test_fig5_epochs_per_configuration(figure_script):
+    import argparse
+
+    import pytest
+
+    fig5 = figure_script("samadi2017_fig5")
+    assert fig5.parse_epochs("30") == 30.0
+    assert fig5.parse_epochs("3-layer=3,depth-1=0.5") == {"3-layer": 3.0, "depth-1": 0.5}
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown configuration '5-layer'"):
+        fig5.parse_epochs("5-layer=1")
+    with pytest.raises(ValueError, match="no epochs for 4-layer"):  # checked before any training
+        fig5.run(quick=True, epochs={"3-layer": 1.0}, configs=["3-layer", "4-layer"])
