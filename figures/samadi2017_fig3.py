@@ -51,7 +51,6 @@ Writes ``samadi2017_fig3.png`` and ``.json``; the trials stream to
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -64,10 +63,10 @@ import numpy as np  # noqa: E402
 
 import spiketeach  # noqa: E402
 from spiketeach.analysis.alignment import rate_alignment  # noqa: E402
-from spiketeach.devices import DEVICES  # noqa: E402
 from spiketeach.models import rate  # noqa: E402
 from spiketeach.protocols import sweep  # noqa: E402
 from spiketeach.protocols.teacher_student import LEARNER_SIZES  # noqa: E402
+from spiketeach.results import add_sweep_options, figure_parser  # noqa: E402
 
 NAME = "samadi2017_fig3"
 HERE = Path(__file__).resolve().parent
@@ -394,17 +393,10 @@ def plot(summary: dict, align: dict | None, path: Path, title: str,
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="4 trials, 1000 examples (a minute)")
-    parser.add_argument("--seed", type=int, default=0, help="first trial seed")
-    parser.add_argument("--device", default="runtime", choices=DEVICES,
-                        help="recorded only: the rate references are numpy")
-    parser.add_argument("--out", default=str(HERE), help="output directory")
-    parser.add_argument("--workers", type=int, default=1, help="local Dask workers (0: no Dask)")
-    parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
-    parser.add_argument("--trials", type=int, default=None, help="override trials per config")
-    parser.add_argument("--plot-only", action="store_true",
-                        help="summarise the trials already on disk; run nothing")
+    parser = figure_parser(__doc__, quick="4 trials, 1000 examples (a minute)", out=HERE,
+                           seed="first trial seed",
+                           device_help="recorded only: the rate references are numpy")
+    add_sweep_options(parser, trials="override trials per config")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                  workers=args.workers, scheduler=args.scheduler, trials=args.trials,

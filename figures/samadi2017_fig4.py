@@ -31,7 +31,6 @@ Usage: ``python figures/samadi2017_fig4.py [--quick] [--seed N] [--trials N] [--
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import time
@@ -40,8 +39,8 @@ from pathlib import Path
 import numpy as np
 
 import spiketeach
-from spiketeach.devices import DEVICES
 from spiketeach.protocols import sweep
+from spiketeach.results import add_sweep_options, figure_parser
 
 NAME = "samadi2017_fig4"
 HERE = Path(__file__).resolve().parent
@@ -143,17 +142,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 trials at depths 1 and 9, short")
-    parser.add_argument("--seed", type=int, default=0, help="first trial seed")
-    parser.add_argument("--device", default="cpp_standalone", choices=DEVICES)
-    parser.add_argument("--out", default=str(HERE), help="output directory")
-    parser.add_argument("--workers", type=int, default=1, help="local Dask workers (0: no Dask)")
-    parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
-    parser.add_argument("--trials", type=int, default=None,
-                        help="trials per depth (default 100 as in the paper; 2 with --quick)")
-    parser.add_argument("--plot-only", action="store_true",
-                        help="summarise the trials already on disk; run nothing")
+    parser = figure_parser(__doc__, quick="2 trials at depths 1 and 9, short", out=HERE,
+                           device="cpp_standalone", seed="first trial seed")
+    add_sweep_options(parser, trials="trials per depth (default 100 as in the paper; 2 with "
+                                     "--quick)")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                  workers=args.workers, scheduler=args.scheduler, trials=args.trials,

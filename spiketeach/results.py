@@ -36,6 +36,18 @@ def figure_parser(doc: str, *, quick: str, out: Path, device: str = "runtime",
     return parser
 
 
+def add_sweep_options(parser: argparse.ArgumentParser, trials: str) -> argparse.ArgumentParser:
+    """The options of a figure script whose trials run as a sweep
+    (:mod:`spiketeach.protocols.sweep`): ``--workers``, ``--scheduler``, ``--trials`` (``trials``
+    says its default) and ``--plot-only``."""
+    parser.add_argument("--workers", type=int, default=1, help="local Dask workers (0: no Dask)")
+    parser.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    parser.add_argument("--trials", type=int, default=None, help=trials)
+    parser.add_argument("--plot-only", action="store_true",
+                        help="summarise the trials already on disk; run nothing")
+    return parser
+
+
 def _jsonable(obj):
     """numpy scalars and arrays as plain JSON numbers and lists; anything else refused."""
     import numpy as np

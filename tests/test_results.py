@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import spiketeach
-from spiketeach.results import figure_parser, table, write_result
+from spiketeach.results import add_sweep_options, figure_parser, table, write_result
 
 
 def test_write_result_stamps_version_and_converts_numpy(tmp_path):
@@ -32,6 +32,11 @@ def test_figure_parser_defaults_and_unknown_device(tmp_path, capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--device", "gpu"])
     assert "invalid choice: 'gpu'" in capsys.readouterr().err
+
+    add_sweep_options(parser, trials="trials per depth")
+    args = parser.parse_args(["--workers", "2", "--trials", "7", "--plot-only"])
+    assert (args.workers, args.scheduler, args.trials, args.plot_only) == (2, None, 7, True)
+    assert parser.parse_args([]).workers == 1
 
 
 def test_table_lists_paper_and_ours_side_by_side(tmp_path):
