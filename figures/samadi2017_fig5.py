@@ -103,14 +103,23 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
 
 
 def _plot(results, path, quick):
+    """Each 100-image test (faint) and its running mean over 10 blocks, log error axis."""
     fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    for name, r in results.items():
+    for k, (name, r) in enumerate(results.items()):
         c = r["curve"]
-        ax.plot(np.asarray(c["examples"]) / 1000, 100 * np.asarray(c["test_error"]), ".-", label=name)
+        x, err = np.asarray(c["examples"]) / 1000, 100 * np.asarray(c["test_error"])
+        ax.plot(x, np.maximum(err, 0.5), ".", ms=2, color=f"C{k}", alpha=0.35)
+        n = min(10, len(err))
+        smooth = np.convolve(err, np.ones(n) / n, mode="valid")
+        ax.plot(x[n - 1:], smooth, color=f"C{k}",
+                label=f"{name}: {r['accuracy']:.2f} % after {r['epochs']:g} "
+                      f"epoch{'' if r['epochs'] == 1 else 's'}")
+    ax.set_yscale("log")
+    ax.set_ylim(0.4, 100)
     ax.set_xlabel("training examples (thousands)")
-    ax.set_ylabel("test error (%)")
+    ax.set_ylabel("test error (%), running mean of 10 blocks")
     ax.set_title("LIF broadcast alignment" + (" (quick: 8×8 digits)" if quick else ", MNIST"))
-    ax.legend()
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
