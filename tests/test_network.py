@@ -140,6 +140,23 @@ def test_resume_after_interruption_is_exact(runtime, tmp_path):
         np.testing.assert_array_equal(state_full[key], state_res[key], err_msg=key)
 
 
+def test_extending_a_finished_run_equals_a_longer_run(runtime, tmp_path):
+    """More epochs later (resume with more blocks) = the longer run in one go."""
+    task, tx, ty = _examples(2, seed=5)
+
+    def train(checkpoint, n_blocks, resume=False):
+        ban = build_ba_network([2, 3, 2], _schedule(5), seed=3)
+        return train_in_blocks(ban, task.sample, tx, ty, n_blocks, rng=np.random.default_rng(8),
+                               checkpoint=checkpoint, resume=resume, progress=lambda s: None)
+
+    log_long, state_long = train(tmp_path / "long.npz", 3)
+    train(tmp_path / "ext.npz", 1)
+    log_ext, state_ext = train(tmp_path / "ext.npz", 3, resume=True)
+    assert log_ext.examples == log_long.examples and log_ext.test_error == log_long.test_error
+    for key in state_long:
+        np.testing.assert_array_equal(state_long[key], state_ext[key], err_msg=key)
+
+
 @pytest.mark.standalone
 def test_runtime_and_cpp_standalone_give_identical_spikes(tmp_path):
     """Same seed -> the same spikes in every layer on numpy and C++, over two chained blocks."""

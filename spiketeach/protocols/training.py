@@ -116,7 +116,9 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
         Start from this state (e.g. ``ban.initial_state(seed)`` to re-use one build for
         another seed) instead of the values the network was built with.
     checkpoint : path, optional
-        Saved after every block (atomically); with ``resume=True`` training continues from it.
+        Saved after every training block (atomically); with ``resume=True`` training continues
+        from it. A finished run resumed with a larger ``n_blocks`` repeats the final test and
+        then trains on exactly as a run of that many blocks would.
     progress : callable
         Receives one progress line per block (examples done, examples/s, ETA, running error).
     """
@@ -157,7 +159,9 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
         if log.wall_s is not None:
             log.wall_s += time.perf_counter() - t_block
         t_block = time.perf_counter()
-        if checkpoint:
+        # not after the final test: a run resumed later with more blocks must go on from the
+        # last training block, as one longer run would (the test block draws examples too)
+        if checkpoint and not last:
             save_checkpoint(checkpoint, state, {
                 "block": block + 1, "log": log.as_dict(), "rng": rng.bit_generator.state,
                 "sampler": sample.get_state() if hasattr(sample, "get_state") else None})
