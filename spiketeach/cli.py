@@ -2,7 +2,8 @@
 
     spiketeach demo                 train the spiking learner on the teacher–student task
     spiketeach figures              list the figure scripts
-    spiketeach figure NAME          regenerate one figure (PNG + JSON)
+    spiketeach figure NAME [...]    regenerate one figure (PNG + JSON); options the command
+                                    does not know go to the script (e.g. --epochs)
     spiketeach train mnist          train the LIF-BA network on MNIST (checkpoints; --resume)
     spiketeach sweep rate|spiking   depth-of-learning trials on Dask (resumable)
 
@@ -62,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, default=1, help="OpenMP threads (cpp_standalone)")
     figs = sub.add_parser("figures", help="list the figure scripts")
     _common(figs, "runtime")
-    fig = sub.add_parser("figure", help="regenerate one figure")
+    fig = sub.add_parser("figure", help="regenerate one figure (other options go to its script, "
+                                        "e.g. --epochs)")
     fig.add_argument("name", help="figure name, see `spiketeach figures`")
     _common(fig, None)  # each script knows which device its full mode needs
     _sweep.add_parser(sub)
@@ -70,7 +72,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    # `spiketeach figure NAME ...` hands the options it does not know to the figure script
+    args, script_args = parser.parse_known_args(argv)
+    if script_args and args.command != "figure":
+        parser.error(f"unrecognized arguments: {' '.join(script_args)}")
+    args.script_args = script_args
     try:
         if args.command == "demo":
             from .demo import run_demo
@@ -129,7 +136,7 @@ def _run_figure(args) -> int:
         argv.append("--quick")
     if args.out:
         argv += ["--out", args.out]
-    return module.main(argv) or 0
+    return module.main(argv + args.script_args) or 0
 
 
 if __name__ == "__main__":

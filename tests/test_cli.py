@@ -19,3 +19,13 @@ def test_unknown_figure_and_device(capsys):
 def test_figure_runs_quick_through_the_cli(tmp_path):
     assert main(["figure", "samadi2017-fig1", "--quick", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "samadi2017_fig1.json").exists() and (tmp_path / "samadi2017_fig1.png").exists()
+
+
+def test_figure_hands_its_own_options_to_the_script(capsys):
+    # --epochs is the Fig. 5 script's option, not the command's: it reaches the script's parser
+    with pytest.raises(SystemExit):
+        main(["figure", "samadi2017-fig5", "--epochs", "9-layer=1"])
+    assert "unknown configuration '9-layer'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # other commands still refuse what they do not know
+        main(["demo", "--epochs", "3"])
+    assert "unrecognized arguments: --epochs 3" in capsys.readouterr().err
