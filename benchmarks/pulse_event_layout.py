@@ -135,18 +135,18 @@ def build(layout: str, learning: bool, x0, params: SamadiParams) -> list:
         syn = Synapses(hidden, hub, unrolled("X{k} : 1\nQ{k} : 1\n"), name="proj", **events,
                        on_pre={"on": unrolled(WIDE_ON) + "n_on_post += 1",
                                "off": unrolled(WIDE_OFF) + "n_on_post -= 1"})
-        weights, hub_sum = "X", "vff"
+        weights = "X"
     else:
         hub = NeuronGroup(1, unrolled("vff{k} : 1\n"), clock=clock, name="hub")
         syn = Synapses(hidden, hub, unrolled("w{k} : 1\n"), name="proj", **events,
                        on_pre={"on": unrolled("vff{k}_post += w{k}\n"),
                                "off": unrolled("vff{k}_post -= w{k}\n")})
-        weights, hub_sum = "w", "vff"
+        weights = "w"
     syn.connect(i=np.arange(N_HIDDEN), j=0)
     for k in range(N_OUT):
         setattr(syn, f"{weights}{k}", W[1][k, :])
     syn.off.order = -1
-    pick = " + ".join(f"int(j == {k})*{hub_sum}{k}_pre" for k in range(N_OUT))
+    pick = " + ".join(f"int(j == {k})*vff{k}_pre" for k in range(N_OUT))
     gather = Synapses(hub, out, f"v_ff_post = {pick} : 1 (summed)", clock=clock, name="gather")
     gather.connect(i=0, j=np.arange(N_OUT))
     return objects + [hub, syn, gather]

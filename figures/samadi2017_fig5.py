@@ -52,13 +52,14 @@ def parse_epochs(text: str) -> float | dict[str, float]:
         name, _, value = item.partition("=")
         if name.strip() not in CONFIGS:
             raise argparse.ArgumentTypeError(f"unknown configuration {name.strip()!r}; "
-                             f"choose from {', '.join(CONFIGS)}")
+                                             f"choose from {', '.join(CONFIGS)}")
         epochs[name.strip()] = float(value)
     return epochs
 
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_standalone",
-        epochs: float | dict[str, float] = 30.0, runs_dir=None, data_dir=None, configs=None, progress=print) -> dict:
+        epochs: float | dict[str, float] = 30.0, runs_dir=None, data_dir=None, configs=None,
+        progress=print) -> dict:
     """Train (or resume) each configuration, plot the curves, write PNG + JSON; return the JSON."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
