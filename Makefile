@@ -43,7 +43,7 @@ $(GENN_VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 test-genn: $(GENN_VENV)/.installed
-	$(GENN_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m genn tests/test_genn.py
+	$(GENN_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m genn tests/core/test_genn.py
 
 $(CUDA_VENV)/.installed: setup.cfg pyproject.toml
 	@test -n "$(PYTHON_CUDA)" || { echo "make test-cuda needs Python >= 3.12 (Brian2CUDA pins brian2 2.10.1): make test-cuda PYTHON_CUDA=/path/to/python3.12"; exit 1; }
@@ -53,7 +53,7 @@ $(CUDA_VENV)/.installed: setup.cfg pyproject.toml
 	touch $@
 
 test-cuda: $(CUDA_VENV)/.installed
-	$(CUDA_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m cuda tests/test_cuda.py
+	$(CUDA_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m cuda tests/core/test_cuda.py
 
 figures: $(STAMP)
 	for f in $$($(BIN)/spiketeach figures | awk '{print $$1}'); do $(BIN)/spiketeach figure $$f || exit 1; done

@@ -8,12 +8,12 @@ left out) for
 * ``784-100-10 T=100`` — the authors' reference configuration (``--reference-config``; the
   code's choices: shared-random input, no target train, ε = 3, RMSprop on batches of 10),
   which their numpy code trains at ≈ 281 samples/s on one thread of this machine
-  (../shared/papers/shrestha2019.md),
+  (docs/papers/shrestha2019.md),
 
 each in the fast formulation (the default; on/off input changes, pre-side updates, lazy
 RMSprop decay, one signed error event) and, as the baseline measured in the same run, the
 reference formulation (``formulation="reference"``: every input spike to every hidden cell,
-every synapse updated at every window end); see :mod:`spiketeach.models.emstdp`.
+every synapse updated at every window end); see :mod:`spiketeach.models.shrestha2019.network`.
 
 Two rates per measurement: ``samples_per_s`` from wall-clock time (what a user waits; on this
 shared 2-core machine it depends on the load, recorded before and after) and
@@ -48,10 +48,11 @@ from pathlib import Path
 import numpy as np
 
 import spiketeach
-from spiketeach.devices import select_device
-from spiketeach.models.emstdp import build_emstdp_network, code_params, paper_params
-from spiketeach.protocols.emstdp import (load_probabilities, run_emstdp_block,
-                                         train_emstdp)
+from spiketeach.core.devices import select_device
+from spiketeach.models import shrestha2019
+from spiketeach.models.shrestha2019.params import code_params, paper_params
+from spiketeach.protocols.shrestha2019.training import (load_probabilities, run_emstdp_block,
+                                                        train_emstdp)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "emstdp_speed.json"
@@ -74,7 +75,7 @@ def measure(sizes, params, data, *, n_measure: int, block: int, build_dir, seed:
     returns (wall rate, cpu rate, first block s, net)."""
     xtr, ytr = data[0], data[1]
     select_device("cpp_standalone", build_dir=build_dir, threads=1)
-    net = build_emstdp_network(sizes, block, params=params, seed=seed, formulation=formulation)
+    net = shrestha2019.build(sizes, block, params=params, seed=seed, formulation=formulation)
     t0 = time.perf_counter()
     run_emstdp_block(net, None, xtr[:block], ytr[:block], np.ones(block))
     first = time.perf_counter() - t0

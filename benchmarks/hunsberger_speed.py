@@ -6,7 +6,7 @@ learning on every step) while it learns the 30-D -> 10-D map with 220 ms present
 dt = 1 ms (the original's) and dt = 0.25 ms:
 
 * Brian2 cpp_standalone, 1 thread, the "fast" formulation (the default: lazy exact weight updates,
-  linked population inputs; spiketeach.models.hunsberger): one build per dt; the timed runs are
+  linked population inputs; spiketeach.models.hunsberger2017.spiking): one build per dt; the timed runs are
   re-runs of the compiled binary over ``--bio-s`` biological seconds (100 s by default, so process
   start and result files are a small part). Three numbers per run: ``realtime_factor`` (the whole
   re-run as a protocol sees it: writing the inputs, starting the binary, its run, writing and
@@ -45,11 +45,12 @@ import numpy as np
 from brian2 import device, ms, second
 
 import spiketeach
-from spiketeach.devices import reset_device, select_device
-from spiketeach.models.hunsberger import build_fa_network, initial_weights
-from spiketeach.models.lif import HunsbergerParams
-from spiketeach.protocols.linear_map import LinearMapTask, zero_phase_alpha
-from spiketeach.protocols.presentation import PresentationSchedule
+from spiketeach.core.devices import reset_device, select_device
+from spiketeach.models import hunsberger2017
+from spiketeach.models.hunsberger2017.network import initial_weights
+from spiketeach.models.hunsberger2017.params import HunsbergerParams
+from spiketeach.protocols.hunsberger2017.linear_map import LinearMapTask, zero_phase_alpha
+from spiketeach.core.schedule import PresentationSchedule
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "hunsberger_speed.json"
@@ -90,7 +91,7 @@ def bench_brian(dt, bio_s: float, seed: int, repeats: int = 3, formulation: str 
     select_device("cpp_standalone", build_dir=build, threads=1)
     try:
         sched = PresentationSchedule(n, params.presentation, 0 * second)
-        fan = build_fa_network(sched, params=params, seed=seed, record_dt=5 * ms, record_hidden=False)
+        fan = hunsberger2017.build(sched, params=params, seed=seed, record_dt=5 * ms, record_hidden=False)
         # (the record gate is not part of this build: no hidden-spike recording)
         timed = {fan.stimulus: x, fan.target_values: y, fan.learning_gate: np.ones(n)}
         t0 = time.perf_counter()

@@ -14,7 +14,7 @@ training block of 1000 presentations amortises but 20 do not. Writes
 ``benchmarks/results/mnist_throughput.json``.
 
 The baseline is the faster of two builds of the reference form, with and without
-:data:`spiketeach.devices.ALIAS_CHECKS_FLAG` (it vectorises the fast form's per-cell passes but
+:data:`spiketeach.core.devices.ALIAS_CHECKS_FLAG` (it vectorises the fast form's per-cell passes but
 can slow the reference's synapse loops); both are recorded (``reference_builds``).
 
 ``floor``: the same layers of neurons alone (no synapses, no learning, no error cells; each
@@ -44,13 +44,13 @@ from pathlib import Path
 import numpy as np
 
 from spiketeach import __version__
-from spiketeach.devices import reset_device, select_device
-from spiketeach.models.network import build_ba_network
-from spiketeach.models.samadi import SamadiParams
+from spiketeach.core.devices import reset_device, select_device
+from spiketeach.models import samadi2017
+from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.datasets import load_dataset
-from spiketeach.protocols.mnist import input_gain
-from spiketeach.protocols.presentation import PresentationSchedule
-from spiketeach.protocols.training import run_block
+from spiketeach.protocols.samadi2017.mnist import input_gain
+from spiketeach.core.schedule import PresentationSchedule
+from spiketeach.protocols.samadi2017.training import run_block
 
 HERE = Path(__file__).resolve().parent
 
@@ -77,8 +77,8 @@ def measure(form: str, layers, x, y, threads: int, build_root: Path,
     params = SamadiParams()
     select_device("cpp_standalone", build_dir=build_root / form, threads=threads,
                   alias_checks=alias_checks)
-    ban = build_ba_network(layers, PresentationSchedule(len(y), params.presentation, params.settle),
-                           plasticity=form)
+    ban = samadi2017.build(layers, PresentationSchedule(len(y), params.presentation, params.settle),
+                           formulation=form)
     t0 = time.perf_counter()
     run_block(ban, None, x, y, np.ones(len(y)))               # generate, compile, run once
     compile_and_first = time.perf_counter() - t0
@@ -100,10 +100,11 @@ def measure_floor(layers, x, threads: int, build_root: Path, pulse: str,
     layers, i.e. inference without learning."""
     from brian2 import Clock, Network, Synapses, device
 
-    from spiketeach.models.network import initial_values
-    from spiketeach.models.neurons import (COUNTED_PULSE_LIF, DYNAMIC_LIF, PULSE_END_EVENT,
-                                           dynamic_lif_group)
-    from spiketeach.models.synapses import dense_indices
+    from spiketeach.models.samadi2017.network import initial_values
+    from spiketeach.models.samadi2017.equations import (COUNTED_PULSE_LIF, DYNAMIC_LIF,
+                                                        PULSE_END_EVENT)
+    from spiketeach.models.samadi2017.layers import dynamic_lif_group
+    from spiketeach.core.connectivity import dense_indices
 
     params = SamadiParams()
     name = pulse + ("_forward" if forward else "")

@@ -5,7 +5,7 @@ time in the on/off events of the hidden→output pulse projection: ≈ 115 of 10
 spike in each 0.25 ms step, and each spike is two events (pulse on, pulse end) × 10 synapses.
 This script asks whether a different layout of the same arithmetic makes those events cheaper:
 
-``per-synapse`` (what ``spiketeach.models.pulse_projection`` builds): 10 000 synapses, each
+``per-synapse`` (what ``spiketeach.models.samadi2017.fast_pulse`` builds): 10 000 synapses, each
     event runs the statements once per (hidden, output) pair through Brian2's spike lists.
 ``wide``: one synapse per hidden cell onto a one-cell hub that holds the ten per-output sums as
     ten variables; an event runs the ten outputs' statements unrolled in one synapse (ten
@@ -14,7 +14,7 @@ This script asks whether a different layout of the same arithmetic makes those e
 
 Both layouts are timed twice, alternately, on the same cpp_standalone binary per layout, in two
 versions: ``forward`` (fixed weights: ``v_ff += w`` on, ``-= w`` off; the forward pass) and
-``learning`` (the momentum algebra of :data:`~spiketeach.models.pulse_projection.PULSE_ON` /
+``learning`` (the momentum algebra of :data:`~spiketeach.models.samadi2017.fast_pulse.PULSE_ON` /
 ``PULSE_OFF`` with a stand-in teaching signal ``iota = 1e-4 (0.3 − a)`` and the accumulators
 restarted at every presentation). The hidden cells get a fixed drive (the first MNIST image's);
 no error cells, no fold, no input learning: a **timing probe, not the model** (the wide
@@ -38,13 +38,14 @@ import numpy as np
 from brian2 import Clock, Network, NeuronGroup, Synapses, device, linked_var
 
 from spiketeach import __version__
-from spiketeach.devices import reset_device, select_device
-from spiketeach.models.network import initial_values
-from spiketeach.models.neurons import COUNTED_PULSE_LIF, PULSE_END_EVENT, dynamic_lif_group
-from spiketeach.models.pulse_projection import (PULSE_ACCUMULATE, PULSE_OFF, PULSE_ON,
-                                                PULSE_SYNAPSE, PULSE_TRACES)
-from spiketeach.models.samadi import SamadiParams
-from spiketeach.models.synapses import dense_indices
+from spiketeach.core.devices import reset_device, select_device
+from spiketeach.models.samadi2017.network import initial_values
+from spiketeach.models.samadi2017.equations import COUNTED_PULSE_LIF, PULSE_END_EVENT
+from spiketeach.models.samadi2017.layers import dynamic_lif_group
+from spiketeach.models.samadi2017.fast_pulse import (PULSE_ACCUMULATE, PULSE_OFF, PULSE_ON,
+                                                     PULSE_SYNAPSE, PULSE_TRACES)
+from spiketeach.models.samadi2017.params import SamadiParams
+from spiketeach.core.connectivity import dense_indices
 
 from mnist_throughput import _child_cpu, images
 

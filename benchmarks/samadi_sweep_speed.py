@@ -14,7 +14,7 @@ one core, in this one script:
 ``rebuild``
     the straightforward way: per trial, build the network with the trial's seed and depth, generate
     code and compile it (in the same build directory, so ``make`` only recompiles files whose
-    code changed), then run it (:func:`spiketeach.protocols.training.run_block`).
+    code changed), then run it (:func:`spiketeach.protocols.samadi2017.training.run_block`).
 
 Reports trials per minute each way (compile-once both with and without its one build) and the
 ratio; writes ``benchmarks/results/samadi_sweep_speed.json``.
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 import spiketeach
-from spiketeach.devices import reset_device, select_device
+from spiketeach.core.devices import reset_device, select_device
 from spiketeach.protocols import sweep
 
 HERE = Path(__file__).resolve().parent
@@ -56,10 +56,10 @@ def compile_once(cfg, trials, work: Path, teachers: Path) -> dict:
 
 
 def rebuild(cfg, trials, work: Path, teachers: Path) -> dict:
-    from spiketeach.models.network import build_ba_network
-    from spiketeach.models.samadi import SamadiParams
-    from spiketeach.protocols.presentation import PresentationSchedule
-    from spiketeach.protocols.training import run_block
+    from spiketeach.models import samadi2017
+    from spiketeach.models.samadi2017.params import SamadiParams
+    from spiketeach.core.schedule import PresentationSchedule
+    from spiketeach.protocols.samadi2017.training import run_block
 
     params = SamadiParams()
     flags = sweep.spiking_schedule_flags(cfg)
@@ -69,7 +69,7 @@ def rebuild(cfg, trials, work: Path, teachers: Path) -> dict:
         select_device("cpp_standalone", build_dir=work / "rebuild_build")
         try:
             sched = PresentationSchedule(len(flags), params.presentation, params.settle)
-            ban = build_ba_network(cfg.layer_sizes, sched, params=params, seed=seed, depth=depth,
+            ban = samadi2017.build(cfg.layer_sizes, sched, params=params, seed=seed, depth=depth,
                                    target_drive_high=cfg.target_drive_high)
             # the same inputs and labels as the compile-once trial
             manifest = {"config": cfg.as_dict(), "learn_flags": flags.tolist(),

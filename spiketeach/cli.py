@@ -17,8 +17,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
-from .devices import DEVICES, DeviceError
-from .protocols import sweep as _sweep
+from spiketeach.core.devices import DEVICES, DeviceError
+from spiketeach.protocols import sweep as _sweep
 
 __all__ = ["main", "figure_scripts"]
 
@@ -29,8 +29,8 @@ def figure_scripts() -> dict[str, Path]:
     """Figure name (e.g. ``samadi2017-fig2``) -> script path."""
     if not FIGURES_DIR.is_dir():
         return {}
-    return {p.stem.replace("_", "-"): p for p in sorted(FIGURES_DIR.glob("*.py"))
-            if not p.name.startswith("_")}
+    return {f"{p.parent.name}-{p.stem}".replace("_", "-"): p
+            for p in sorted(FIGURES_DIR.glob("*/*.py")) if not p.name.startswith("_")}
 
 
 def _common(parser: argparse.ArgumentParser, default_device: str | None) -> None:
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args.script_args = script_args
     try:
         if args.command == "demo":
-            from .demo import run_demo
+            from spiketeach.demo import run_demo
 
             run_demo(args.out or "output/demo", device=args.device, seed=args.seed,
                      quick=args.quick, threads=args.threads)
@@ -100,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args) -> int:
-    from .devices import select_device
-    from .protocols.mnist import MnistRun, train_mnist
+    from spiketeach.core.devices import select_device
+    from spiketeach.protocols.samadi2017.mnist import MnistRun, train_mnist
 
     try:
         layers = [int(n) for n in args.layers.split("-")]

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .devices import select_device
-from .models.network import build_ba_network
-from .models.samadi import SamadiParams
-from .protocols.presentation import PresentationSchedule
-from .protocols.teacher_student import LEARNER_SIZES, TeacherStudentTask
-from .protocols.training import train_in_blocks
+from spiketeach import __version__
+from spiketeach.core.devices import select_device
+from spiketeach.models import samadi2017
+from spiketeach.models.samadi2017.params import SamadiParams
+from spiketeach.core.schedule import PresentationSchedule
+from spiketeach.protocols.samadi2017.teacher_student import LEARNER_SIZES, TeacherStudentTask
+from spiketeach.protocols.samadi2017.training import train_in_blocks
 
 __all__ = ["run_demo"]
 
@@ -39,7 +39,7 @@ def run_demo(out_dir: str | Path = "output/demo", *, device: str = "cpp_standalo
     select_device(device, build_dir=out_dir / "build" if device != "runtime" else None,
                   threads=threads)
     schedule = PresentationSchedule(n_test + n_train, params.presentation, params.settle)
-    ban = build_ba_network(LEARNER_SIZES, schedule, params=params, seed=seed)
+    ban = samadi2017.build(LEARNER_SIZES, schedule, params=params, seed=seed)
     progress(f"teacher-student task, learner {'-'.join(map(str, LEARNER_SIZES))}, device {device}, "
              f"{n_blocks} blocks of {n_train} training + {n_test} test presentations")
     log, _ = train_in_blocks(ban, task.sample, test_x, test_y, n_blocks, rng=rng, progress=progress)

@@ -19,13 +19,13 @@ def figure_parser(doc: str, *, quick: str, out: Path, device: str = "runtime",
                   seed: str = "seed of the run", device_help: str | None = None
                   ) -> argparse.ArgumentParser:
     """The command line every figure script shares: ``--quick`` (seconds; what the tests run),
-    ``--seed``, ``--device`` (one of :data:`spiketeach.devices.DEVICES`) and ``--out`` (default
+    ``--seed``, ``--device`` (one of :data:`spiketeach.core.devices.DEVICES`) and ``--out`` (default
     ``out``, the script's own folder). Scripts add their own options to the parser returned.
 
     ``doc`` is the script's module docstring (its first line becomes the description); ``quick``
     says what ``--quick`` shortens.
     """
-    from .devices import DEVICES
+    from spiketeach.core.devices import DEVICES
 
     parser = argparse.ArgumentParser(description=doc.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=quick)
@@ -60,10 +60,10 @@ def _jsonable(obj):
 
 
 def write_result(out_dir: str | Path, name: str, result: dict) -> Path:
-    """Write a figure's result as ``<out_dir>/<name>.json`` (the layout of ../shared/design.md,
+    """Write a figure's result as ``<out_dir>/<name>.json`` (the layout of docs/cli.md,
     "Results": ``paper``, ``ours``, ``protocol``, ``seed``, ``device``, ``wall_s``), stamped with
     the package version; numpy numbers and arrays become JSON numbers and lists."""
-    from . import __version__
+    from spiketeach import __version__
 
     path = Path(out_dir) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,13 +90,13 @@ def _fmt(v) -> str:
 def table(root: Path = ROOT) -> str:
     """One row per number the paper reports, with ours beside it."""
     rows = ["| result | key | paper | ours | mode | wall time |", "|---|---|---|---|---|---|"]
-    for path in sorted((root / "figures").glob("*.json")) + sorted((root / "benchmarks" / "results").glob("*.json")):
+    for path in sorted((root / "figures").glob("*/*.json")) + sorted((root / "benchmarks" / "results").glob("*.json")):
         data = json.loads(path.read_text())
         paper, ours = _flatten(data.get("paper", {})), _flatten(data.get("ours", {}))
         mode = "quick" if data.get("quick") else "full"
         wall = f"{data['wall_s']:.0f} s" if isinstance(data.get("wall_s"), (int, float)) else ""
         for key in [k for k in paper if k in ours]:  # the numbers we reproduce
-            rows.append(f"| {path.stem} | {key} | {_fmt(paper[key])} | {_fmt(ours[key])} | {mode} | {wall} |")
+            rows.append(f"| {path.parent.name}/{path.stem} | {key} | {_fmt(paper[key])} | {_fmt(ours[key])} | {mode} | {wall} |")
     return "\n".join(rows)
 
 

@@ -18,7 +18,7 @@ def test_unknown_figure_and_device(capsys):
 
 def test_figure_runs_quick_through_the_cli(tmp_path):
     assert main(["figure", "samadi2017-fig1", "--quick", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "samadi2017_fig1.json").exists() and (tmp_path / "samadi2017_fig1.png").exists()
+    assert (tmp_path / "fig1.json").exists() and (tmp_path / "fig1.png").exists()
 
 
 def test_figure_hands_its_own_options_to_the_script(capsys):

@@ -40,7 +40,7 @@ def test_figure_parser_defaults_and_unknown_device(tmp_path, capsys):
 
 
 def test_table_lists_paper_and_ours_side_by_side(tmp_path):
-    (tmp_path / "figures").mkdir()
-    write_result(tmp_path / "figures", "fig", {"paper": {"acc": 97.0}, "ours": {"acc": 95.5},
+    (tmp_path / "figures" / "paper2000").mkdir(parents=True)
+    write_result(tmp_path / "figures" / "paper2000", "fig", {"paper": {"acc": 97.0}, "ours": {"acc": 95.5},
                                                "wall_s": 12.0, "quick": False})
-    assert "| fig | acc | 97 | 95.5 | full | 12 s |" in table(Path(tmp_path))
+    assert "| paper2000/fig | acc | 97 | 95.5 | full | 12 s |" in table(Path(tmp_path))

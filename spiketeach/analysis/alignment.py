@@ -6,7 +6,7 @@ makes (FA, eq. 2.6; BA, eqs. 2.7–2.9; DF) and the one backpropagation (eqs. 2.
 from the same weights and examples. Angles below 90° mean the update descends the loss.
 
 The functions take arrays only, so they serve the rate networks of
-:mod:`spiketeach.models.rate` and recorded spiking networks alike (pass the weight change a
+:mod:`spiketeach.models.samadi2017.rate` and recorded spiking networks alike (pass the weight change a
 spiking layer made over a window and the gradient of the rate model at the same weights).
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["angle_deg", "layer_angles", "rate_alignment"]
+__all__ = ["angle_deg", "layer_angles"]
 
 
 def angle_deg(a: np.ndarray, b: np.ndarray, trial_axes: int = 1) -> np.ndarray:
@@ -52,20 +52,3 @@ def layer_angles(updates: dict[int, np.ndarray], gradients: dict[int, np.ndarray
     """
     return {k: angle_deg(updates[k], gradients[k], trial_axes)
             for k in sorted(set(updates) & set(gradients))}
-
-
-def rate_alignment(net, x: np.ndarray, target: np.ndarray) -> dict[int, np.ndarray]:
-    """Angles (T,) per learning layer between ``net``'s own update and the true BP gradient.
-
-    ``net`` is a :class:`spiketeach.models.rate.RateNetwork` (any algorithm); ``x`` (T, B, n_in)
-    and ``target`` (T, B, K) a minibatch. Both directions are Σ u_k a_{k−1}ᵀ over the minibatch,
-    so the angle does not depend on η or on the c1 c2 factors absorbed into it.
-    """
-    from ..models import rate
-
-    vs, acts = rate.forward(net, x)
-    e = rate.output_error(acts[-1], target)
-    own = rate.weight_updates(net, x, rate.teaching_signals(net, vs, e), acts)
-    true = rate.loss_gradients(net, x, target, layers=net.learning_layers)
-    return layer_angles({k: w for k, (w, _) in own.items()},
-                        {k: w for k, (w, _) in true.items()})

@@ -4,7 +4,7 @@ Shrestha et al. (2019) §4.1 / Fig. 5 compare EMSTDP's weight change with a basi
 pair-based STDP rule on random pre/post spike trains through one synapse; Figs. 2b and 3b
 correlate the SNN's hidden spike counts with the equivalent ANN's activations. Everything here
 takes arrays (spike trains as 0/1 arrays of shape (trials, steps), or spike times) and returns
-numbers; simulations live in :mod:`spiketeach.protocols.stdp`.
+numbers; simulations live in :mod:`spiketeach.protocols.shrestha2019.stdp`.
 
 Rules (one synapse, one window of T steps, phase 1 = first T/2 steps):
 

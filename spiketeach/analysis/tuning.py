@@ -3,15 +3,13 @@
 The paper approximates the dynamic LIF neuron's mean output by E(a) = max(0, c1 tanh(c2 v))
 (eq. 2.10) with c1 = 0.82 and c2 = 0.08, a least-squares fit over drives v in [-50, 50]. These
 functions take measured (or closed-form) E(a) arrays; they never run simulations
-(:mod:`spiketeach.protocols.tuning` does).
+(:mod:`spiketeach.protocols.samadi2017.tuning` does).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import curve_fit
-
-from ..models.samadi import tanh_activation
 
 __all__ = ["fit_tanh", "relative_error", "pulse_counts"]
 
@@ -40,7 +38,7 @@ def fit_tanh(v, activity, p0=(0.8, 0.1)) -> tuple[float, float]:
     # needs at least as many informative points as parameters.
     if np.count_nonzero(ok & (v > 0)) < 2:
         raise ValueError("need at least two finite points with v > 0 to fit c1 and c2")
-    (c1, c2), _ = curve_fit(lambda x, c1, c2: tanh_activation(x, c1, c2),
+    (c1, c2), _ = curve_fit(lambda x, c1, c2: np.maximum(0.0, c1 * np.tanh(c2 * x)),
                             v[ok], activity[ok], p0=p0)
     return float(c1), float(c2)
 

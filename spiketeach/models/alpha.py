@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import NeuronGroup, Synapses
 
-from .synapses import check_weight_matrix, dense_indices
+from spiketeach.core.connectivity import check_weight_matrix, dense_indices
 
 __all__ = ["ALPHA_TARGET", "ALPHA_CONTINUOUS", "ALPHA_ON_PRE", "alpha_kernel", "alpha_projection"]
 

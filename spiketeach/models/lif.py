@@ -2,7 +2,7 @@
 
 Hunsberger E, Eliasmith C (2017). Biologically realistic supervised deep learning in spiking LIF
 neurons. COSYNE 2017 poster (source: github.com/hunse/phd, ``cosyne_poster/poster.tex``; thesis
-code ``hunse_thesis/{online_learning,neurons}.py``; facts in ../shared/papers/hunsberger_poster.md).
+code ``hunse_thesis/{online_learning,neurons}.py``; facts in docs/papers/hunsberger2017.md).
 
 Neuron (poster's LIF equations)::
 
@@ -33,103 +33,38 @@ Rate and derivatives (poster panel "LIF derivative")::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
+from dataclasses import dataclass
 import numpy as np
 from brian2 import Clock, NeuronGroup, ms, second
 
-__all__ = ["HunsbergerParams", "lif_rate", "lif_rate_derivative", "if_rate", "surrogate_derivative",
-           "step_derivative", "gain_bias", "LIF_ODE", "LIF_SUBSTEP", "LIF_SUBSTEP_UPDATE",
-           "LIF_SUBSTEP_RESET", "SURROGATES", "lif_group", "lif_namespace"]
+from spiketeach.core.fields import quantity
 
-
-def _time(value):
-    """A dataclass field holding a Brian2 time (Quantities are arrays, hence the factory)."""
-    return field(default_factory=lambda: value)
-
+__all__ = ["LIFParams", "lif_rate", "lif_rate_derivative", "if_rate", "surrogate_derivative", "step_derivative", "gain_bias", "LIF_ODE", "LIF_SUBSTEP", "LIF_SUBSTEP_UPDATE", "LIF_SUBSTEP_RESET", "ACTIVITY_TRACE", "SURROGATES", "lif_namespace", "lif_group"]
 
 @dataclass(frozen=True)
-class HunsbergerParams:
-    """Parameters of the spiking FA network; defaults are the poster's (and its code's) values.
+class LIFParams:
+    """The constants the LIF population equations of this module read.
 
-    Where the poster is silent the value is the thesis code's (hunse/phd, Dec 2017) and the
-    comment says so; see ../shared/papers/hunsberger_poster.md.
+    Defaults: Nengo's LIF with the constants of Hunsberger & Eliasmith's poster code (a family's
+    parameter class hands its own values over, e.g. ``HunsbergerParams.lif``).
     """
 
-    # --- architecture (poster: 30-80-80-10) ---
-    sizes: tuple = (30, 80, 80, 10)
-    # --- LIF neurons (all populations; Nengo defaults + code) ---
-    #: membrane time constant (code: tau_rc = 50 ms)
-    tau_rc: object = _time(50 * ms)
-    #: refractory period (Nengo default 2 ms; max rate 500 Hz)
-    tau_ref: object = _time(2 * ms)
-    #: area of one spike (code: amplitude 0.024), so filtered activity = 0.024 x rate
+    #: membrane time constant
+    tau_rc: object = quantity(50 * ms)
+    #: refractory period
+    tau_ref: object = quantity(2 * ms)
+    #: area of one spike: a filtered spike train is ``amplitude x rate``
     amplitude: float = 0.024
     #: locate spikes inside the step (Nengo's LIF; False: Brian2 ODE + refractoriness)
     substep_spikes: bool = True
-    # --- synapses ---
-    #: alpha synapse time constant on every connection (poster/code: 3 ms)
-    tau_s: object = _time(3 * ms)
-    #: extra low-pass of the pre-synaptic activity seen by the learning rules (code: 5 ms)
-    tau_pre: object = _time(5 * ms)
-    # --- input encoder: neuron i gets +x_i, 30+i gets -x_i, straight into the current ---
-    #: max rates at |x| = 1 (code: U(100, 120) Hz); intercept 0 -> bias 1
-    max_rates: tuple = (100.0, 120.0)
-    # --- output and error populations (NEF) ---
-    #: neurons per represented dimension (code: 40; the sweep script used 20)
-    n_per_dim: int = 40
-    #: intercepts of the output population (code: U(-1, 0.9))
-    output_intercepts: tuple = (-1.0, 0.9)
-    #: intercepts of the error populations (code: U(0, 0.8): small errors partly in a dead zone)
-    error_intercepts: tuple = (0.0, 0.8)
-    #: encoders: "onoff" (+-e_d, the code's choice) or "random" (unit vectors)
-    encoders: str = "onoff"
-    #: L2 regularisation of the least-squares decoders, relative to the max activity (Nengo 0.1)
-    decoder_reg: float = 0.1
-    #: current injected into every error neuron when learning is off (code: -20)
-    inhibition: float = 20.0
-    #: "layerwise": output error -> E2 -> E1 chained populations, each hidden layer fed by its own
-    #: (thesis, FATwoStepNetwork); "direct": one error population broadcast to both (FASkipNetwork).
-    #: Which one made the poster figure is not determinable; layerwise is the thesis version.
-    error_routing: str = "layerwise"
-    # --- initialisation ---
-    #: forward weights N(0, std^2), all three matrices (code: 4.4e-4; tiny on purpose)
-    w_init_std: float = 4.4e-4
-    #: feedback matrices B_l (10 x 80), entries N(0, 1.7^2), one per hidden layer (code)
-    feedback_std: float = 1.7
-    # --- learning ---
-    #: learning rate per second, all layers (code: 0.05; PES divides by the 80 pre neurons)
-    eta: float = 0.05
-    #: hidden-layer derivative: "if" (refractory-IF rate derivative, poster) or "step"
-    surrogate: str = "if"
-    #: height of the step derivative relative to amplitude/tau_rc (code: 0.33)
+    #: alpha synapse time constant (read by the alpha synapse equations)
+    tau_s: object = quantity(3 * ms)
+    #: low-pass of the pre-synaptic activity (``ACTIVITY_TRACE``)
+    tau_pre: object = quantity(5 * ms)
+    #: height of the step surrogate derivative relative to amplitude/tau_rc
     step_height: float = 0.33
-    # --- protocol (poster figure) ---
-    #: presentation time per stimulus (poster: 220 ms; later code 250 ms)
-    presentation: object = _time(220 * ms)
-    #: input s.d. per dimension (code: x ~ N(0, 0.5^2))
-    input_std: float = 0.5
-    #: pre-test stimuli (learning off), training time, post-test fraction (poster figure)
-    n_pretest: int = 20
-    train_time: object = _time(1000 * second)
-    posttest_fraction: float = 0.1
-    #: simulation step (Nengo's 1 ms)
-    dt: object = _time(1 * ms)
-    # --- formulation (the same model either way; see spiketeach.models.hunsberger) ---
-    #: "fast": event-driven exact weight updates and linked population inputs; "reference": the
-    #: straightforward per-step weight updates and summed copies (kept to prove the two equal);
-    #: "genn": what Brian2GeNN accepts (spiketeach.models.hunsberger_genn; built on genn always)
-    formulation: str = "fast"
-    #: "fast" only: the lazy weight updates are brought up to date at least this often (bounds
-    #: the growth factor exp(lazy_flush / tau_pre) of their per-neuron accumulators)
-    lazy_flush: object = _time(50 * ms)
-
-    def replace(self, **changes) -> "HunsbergerParams":
-        return replace(self, **changes)
-
 
 # ----------------------------------------------------------------------------- rate functions
-
 def lif_rate(j, tau_rc=0.05, tau_ref=0.002):
     """Closed-form LIF rate (Hz) for constant input current ``j`` (times in seconds)."""
     j = np.asarray(j, dtype=float)
@@ -137,7 +72,6 @@ def lif_rate(j, tau_rc=0.05, tau_ref=0.002):
     above = j > 1
     out[above] = 1.0 / (tau_ref + tau_rc * np.log1p(1.0 / (j[above] - 1.0)))
     return out
-
 
 def lif_rate_derivative(j, tau_rc=0.05, tau_ref=0.002):
     """dr/dj of :func:`lif_rate` (Hz per unit current); diverges as j -> 1+ (figure only)."""
@@ -148,7 +82,6 @@ def lif_rate_derivative(j, tau_rc=0.05, tau_ref=0.002):
     out[above] = tau_rc * r ** 2 / ((j[above] - 1.0) * j[above])
     return out
 
-
 def if_rate(j, tau_rc=0.05, tau_ref=0.002):
     """Rate of the refractory integrate-and-fire neuron, 1 / (t_ref + tau_rc / (j - 1))."""
     j = np.asarray(j, dtype=float)
@@ -156,7 +89,6 @@ def if_rate(j, tau_rc=0.05, tau_ref=0.002):
     above = j > 1
     out[above] = 1.0 / (tau_ref + tau_rc / (j[above] - 1.0))
     return out
-
 
 def surrogate_derivative(j, tau_rc=0.05, tau_ref=0.002, amplitude=1.0):
     """amplitude × d rIF/dj = amplitude tau_rc / (tau_ref (j-1) + tau_rc)^2 for j > 1, else 0.
@@ -166,12 +98,10 @@ def surrogate_derivative(j, tau_rc=0.05, tau_ref=0.002, amplitude=1.0):
     j = np.asarray(j, dtype=float)
     return np.where(j > 1, amplitude * tau_rc / (tau_ref * np.maximum(j - 1, 0) + tau_rc) ** 2, 0.0)
 
-
 def step_derivative(j, tau_rc=0.05, amplitude=1.0, height=0.33):
     """The plain IF (step) derivative: height × amplitude / tau_rc where j > 1."""
     j = np.asarray(j, dtype=float)
     return np.where(j > 1, height * amplitude / tau_rc, 0.0)
-
 
 def gain_bias(max_rates, intercepts, tau_rc=0.05, tau_ref=0.002):
     """Gain and bias that make a LIF neuron start firing at ``intercepts`` and fire at
@@ -187,9 +117,7 @@ def gain_bias(max_rates, intercepts, tau_rc=0.05, tau_ref=0.002):
     bias = 1.0 - gain * intercepts
     return gain, bias
 
-
 # ----------------------------------------------------------------------------- Brian2 equations
-
 #: LIF as an ODE (poster): Brian2 integrates it exactly; refractory via Brian2 (``unless refractory``).
 #: ``s`` (the input, e.g. alpha-filtered synaptic current) is defined by the extra equations.
 LIF_ODE = """
@@ -238,8 +166,7 @@ SURROGATES = {
     "step": "step_height * area / tau_rc * int(J > 1)",
 }
 
-
-def lif_namespace(params: HunsbergerParams) -> dict:
+def lif_namespace(params: LIFParams) -> dict:
     """Constants of the LIF, synapse and learning equations."""
     return {
         "tau_rc": params.tau_rc,
@@ -250,8 +177,7 @@ def lif_namespace(params: HunsbergerParams) -> dict:
         "step_height": params.step_height,
     }
 
-
-def lif_group(n: int, params: HunsbergerParams, clock: Clock, *, extra_equations: str = "",
+def lif_group(n: int, params: LIFParams, clock: Clock, *, extra_equations: str = "",
               namespace: dict | None = None, trace: bool = False, name: str | None = None,
               method: str = "exact", events: dict | None = None) -> NeuronGroup:
     """A population of ``n`` LIF neurons (threshold 1, reset 0, refractory ``tau_ref``).

@@ -28,16 +28,34 @@ the source's state updater; the linked input is stored into ``s_in`` at that sam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses, linked_var
 
-from .alpha import ALPHA_TARGET, alpha_projection
-from .lif import HunsbergerParams, gain_bias, lif_group, lif_namespace, lif_rate
+from spiketeach.models.alpha import ALPHA_TARGET, alpha_projection
+from spiketeach.models.lif import LIFParams, gain_bias, lif_group, lif_namespace, lif_rate
 
 __all__ = ["PopulationCode", "make_population_code", "population_group", "value_node",
            "encode_from", "decode_into"]
+
+
+@dataclass(frozen=True)
+class NEFParams:
+    """The constants of a population code (defaults: the poster code's; Nengo's NEF)."""
+
+    #: the neurons of every population
+    lif: LIFParams = field(default_factory=LIFParams)
+    #: neurons per represented dimension
+    n_per_dim: int = 40
+    #: max rates at |x| = 1, drawn uniformly (Hz)
+    max_rates: tuple = (100.0, 120.0)
+    #: "onoff" (+-e_d) or "random" (unit vectors)
+    encoders: str = "onoff"
+    #: L2 regularisation of the least-squares decoders, relative to the max activity
+    decoder_reg: float = 0.1
+    #: current injected into a gated population while learning is off
+    inhibition: float = 20.0
 
 
 @dataclass
@@ -93,23 +111,23 @@ def _lstsq(A: np.ndarray, X: np.ndarray, reg: float) -> np.ndarray:
     return np.linalg.solve(G, A.T @ X)
 
 
-def make_population_code(dims: int, params: HunsbergerParams, intercepts: tuple,
+def make_population_code(dims: int, params: NEFParams, intercepts: tuple,
                          rng: np.random.Generator, *, encoders: str | None = None,
                          n_eval: int = 1000) -> PopulationCode:
     """Encoders, gains, biases and least-squares decoders of a ``dims``-D population."""
     kind = encoders or params.encoders
-    tau_rc, tau_ref = float(params.tau_rc), float(params.tau_ref)
+    tau_rc, tau_ref = float(params.lif.tau_rc), float(params.lif.tau_ref)
     enc = _encoders(kind, dims, params.n_per_dim, rng)
     n = enc.shape[0]
     max_rates = rng.uniform(*params.max_rates, size=n)
     icpt = rng.uniform(*intercepts, size=n)
     gains, biases = gain_bias(max_rates, icpt, tau_rc, tau_ref)
-    code = PopulationCode(enc, gains, biases, np.zeros((n, dims)), params.amplitude, tau_rc, tau_ref)
+    code = PopulationCode(enc, gains, biases, np.zeros((n, dims)), params.lif.amplitude, tau_rc, tau_ref)
     if kind == "onoff":
         x = np.linspace(-1, 1, n_eval)
         for d in range(dims):
             idx = np.flatnonzero(enc[:, d] != 0)
-            A = params.amplitude * lif_rate(np.outer(x, enc[idx, d]) * gains[idx] + biases[idx],
+            A = params.lif.amplitude * lif_rate(np.outer(x, enc[idx, d]) * gains[idx] + biases[idx],
                                             tau_rc, tau_ref)
             code.decoders[idx, d] = _lstsq(A, x[:, None], params.decoder_reg)[:, 0]
     else:
@@ -120,7 +138,7 @@ def make_population_code(dims: int, params: HunsbergerParams, intercepts: tuple,
     return code
 
 
-def population_group(code: PopulationCode, params: HunsbergerParams, clock: Clock, *,
+def population_group(code: PopulationCode, params: NEFParams, clock: Clock, *,
                      gated: bool = False, namespace: dict | None = None,
                      name: str | None = None, linked: dict | None = None,
                      linked_value: str | None = None) -> NeuronGroup:
@@ -144,7 +162,7 @@ def population_group(code: PopulationCode, params: HunsbergerParams, clock: Cloc
         extra += "enc : 1 (constant)\n" + "".join(f"{k} : 1 (linked)\n" for k in linked)
     extra += "s_in : 1\n"
     ns = {"inhibition": params.inhibition} | (namespace or {})
-    group = lif_group(code.n, params, clock, extra_equations=extra, namespace=ns, name=name)
+    group = lif_group(code.n, params.lif, clock, extra_equations=extra, namespace=ns, name=name)
     if linked:
         # s_in is stored once per step exactly where a summed variable would be updated (groups
         # slot, before the state updaters); the LIF update and the reset (which needs J) use it.
@@ -162,12 +180,12 @@ def population_group(code: PopulationCode, params: HunsbergerParams, clock: Cloc
     return group
 
 
-def value_node(dims: int, params: HunsbergerParams, clock: Clock, *, extra_equations: str = "",
+def value_node(dims: int, params: NEFParams, clock: Clock, *, extra_equations: str = "",
                namespace: dict | None = None, name: str | None = None,
                events: dict | None = None) -> NeuronGroup:
     """``dims`` units holding an alpha-filtered decoded value ``s`` (``events``: custom events)."""
     return NeuronGroup(dims, ALPHA_TARGET + extra_equations, method="exact",
-                       namespace=lif_namespace(params) | (namespace or {}), clock=clock,
+                       namespace=lif_namespace(params.lif) | (namespace or {}), clock=clock,
                        name=name or "node*", events=dict(events or {}))
 
 

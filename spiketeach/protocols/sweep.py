@@ -1,7 +1,7 @@
 """Depth-of-learning sweeps (Samadi, Lillicrap & Tweed 2017, §3.1, Figs. 3–4) on Dask.
 
 A *trial* is one (algorithm, depth, seed): a learner 2-10×8-2 (:data:`LEARNER_SIZES`) mimics the
-teacher of ``seed`` (:class:`~spiketeach.protocols.teacher_student.TeacherStudentTask`), starting
+teacher of ``seed`` (:class:`~spiketeach.protocols.samadi2017.teacher_student.TeacherStudentTask`), starting
 from the Appendix-B initialisation of ``seed``, with only its last ``depth`` weight layers learning.
 The seed fixes teacher, initial weights and data for every algorithm, so algorithms and depths are
 compared on paired trials.
@@ -9,7 +9,7 @@ compared on paired trials.
 Two kinds of trial:
 
 ``rate``
-    The non-spiking references BP, FA, BA, DF (:mod:`spiketeach.models.rate`). Trials of one
+    The non-spiking references BP, FA, BA, DF (:mod:`spiketeach.models.samadi2017.rate`). Trials of one
     (algorithm, depth) are batched: one Dask task trains a chunk of seeds together in numpy.
 ``spiking``
     The LIF learner trained by broadcast alignment ("LIF-BA"). ONE cpp_standalone binary is built
@@ -52,9 +52,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..analysis.accuracy import answers_from_counts
-from ..models.samadi import SamadiParams
-from .teacher_student import LEARNER_SIZES, Teacher, TeacherStudentTask
+from spiketeach.analysis.accuracy import answers_from_counts
+from spiketeach.models.samadi2017.params import SamadiParams
+from spiketeach.protocols.samadi2017.teacher_student import (LEARNER_SIZES, Teacher,
+                                                             TeacherStudentTask)
 
 __all__ = ["Trial", "SweepConfig", "make_trials", "load_results", "run_sweep", "teacher_for",
            "run_rate_job", "build_spiking", "run_compiled", "run_spiking_trial",
@@ -100,9 +101,9 @@ class SweepConfig:
         Rate: seeds per Dask task (trained together in numpy).
     feedback_gamma : float, optional
         γ of eq. A.6, the slope that scales the BA/DF feedback matrices per hidden-to-hidden link
-        (:func:`~spiketeach.models.initialisation.init_broadcast_alignment`); None keeps
+        (:func:`~spiketeach.models.samadi2017.initialisation.init_broadcast_alignment`); None keeps
         :class:`SamadiParams`' default (c1 c2). Fig. 3 uses the paper's estimate of the mean
-        da/dv, 0.034 (figures/samadi2017_fig3.py).
+        da/dv, 0.034 (figures/samadi2017/fig3.py).
     """
 
     kind: str = "rate"
@@ -204,7 +205,7 @@ def run_rate_job(config: dict, algorithm: str, depth: int, seeds: list[int],
 
 
 def _rate_batch(cfg: SweepConfig, algorithm: str, depth: int, seeds, cache_dir) -> list[dict]:
-    from ..models import rate
+    from spiketeach.models.samadi2017 import rate
 
     t0 = time.perf_counter()
     params = cfg.params
@@ -273,9 +274,9 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
             return manifest
     from brian2 import device
 
-    from ..devices import reset_device, select_device
-    from ..models.network import build_ba_network
-    from .presentation import PresentationSchedule
+    from spiketeach.core.devices import reset_device, select_device
+    from spiketeach.models import samadi2017
+    from spiketeach.core.schedule import PresentationSchedule
 
     params = params or SamadiParams()
     flags = spiking_schedule_flags(cfg)
@@ -284,7 +285,7 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
     select_device("cpp_standalone", build_dir=build_dir)
     try:
         # every layer can learn; depth-k gives the first layers eta = 0 at run time
-        ban = build_ba_network(cfg.layer_sizes, schedule, params=params, seed=0,
+        ban = samadi2017.build(cfg.layer_sizes, schedule, params=params, seed=0,
                                target_drive_high=cfg.target_drive_high)
         # read before run(): afterwards standalone values live only in result files
         eta_on = {str(k): float(np.asarray(ban.layers[k].eta[:]).reshape(-1)[0])
@@ -409,8 +410,8 @@ def run_compiled(manifest: dict, values: dict[str, np.ndarray], results_dir: str
 
 def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tuple[dict, dict]:
     """run-time values of one spiking trial, and the labels/flags to score it."""
-    from ..models.initialisation import init_broadcast_alignment, init_forward
-    from ..protocols.training import targets_to_drive
+    from spiketeach.models.samadi2017.initialisation import init_broadcast_alignment, init_forward
+    from spiketeach.protocols.samadi2017.training import targets_to_drive
 
     cfg = SweepConfig(**manifest["config"])
     params = cfg.params
@@ -757,7 +758,7 @@ def run_from_args(args) -> int:
     return 0
 
 
-#: default protocol of each kind, as in figures/samadi2017_fig3.py and _fig4.py (which explain
+#: default protocol of each kind, as in figures/samadi2017/fig3.py and _fig4.py (which explain
 #: the choices; eta_scale per algorithm comes from the pilot recorded in the Fig. 3 script)
 RATE_DEFAULTS = {"n_train": 10_000, "eval_every": 500, "n_test": 500,
                  "eta_scale": {"BP": 0.03, "FA": 0.1, "BA": 1.0, "DF": 0.3, "DF-ungated": 1.0},

@@ -1,0 +1,284 @@
+"""Builders of EMSTDP's groups and synapses from the equation strings of
+:mod:`spiketeach.models.shrestha2019.equations`: input cells, IF layers with their two-channel
+error neurons, the learning projections and the fixed feedback pathways.
+"""
+
+from __future__ import annotations
+from spiketeach.models.shrestha2019.equations import BATCH_RESET, COUNT_CODE, ERROR_CHANNELS, ERROR_EVENTS, ERROR_RESETS, FAST_BATCH_RESET, FAST_ERROR_EVENTS, FAST_ERROR_RESETS, FAST_ERROR_SIGN, FAST_INPUT_CODE, FAST_INPUT_NEURON, FAST_INPUT_SPIKE, FAST_WEIGHT_ACCUMULATE, FAST_WEIGHT_CLIP, FAST_WEIGHT_UPDATE, FORWARD_MODEL, IF_NEURON, IF_RESET, IF_THRESHOLD, INPUT_NEURON, INPUT_THRESHOLD, LEARN_PRE, LEARN_PRE_ACTIVE, LEARN_PRE_DECAY, LEARN_PRE_EVENT, LOSS_INPUT, WEIGHT_CLIP, WEIGHT_UPDATE, WINDOW_END
+from spiketeach.models.shrestha2019.params import EMSTDPParams
+
+import numpy as np
+from brian2 import (Clock, NeuronGroup, Synapses,
+                    TimedArray)
+from spiketeach.core.connectivity import dense_indices
+
+__all__ = ["counted", "integration_code", "input_layer", "fast_input_layer", "if_layer", "emstdp_projection", "fixed_feedback"]
+
+def counted(code: str, params: "EMSTDPParams") -> str:
+    """``code`` with the counting statements of ``params.count_window``."""
+    if params.count_window == "half":
+        return code
+    for old, new in COUNT_CODE.items():
+        code = code.replace(old, new)
+    return code
+
+def integration_code(error: bool, loss: bool = False, *, held_input: bool = False,
+                     pre_learning: str | None = None) -> str:
+    """The per-step update of a layer, run in the ``groups`` slot (eq. 1 and eq. 9).
+
+    At the first step of each window everything restarts from zero (state is fresh per sample,
+    and input that arrived in the last step of the previous sample is dropped).
+
+    Fast formulation: ``held_input`` — the input drive ``I_in`` is kept from step to step (the
+    input synapses add only its changes) instead of being summed anew; ``pre_learning`` (the
+    update rule) — the cell is the pre cell of a learning projection that updates from the pre
+    side (:data:`LEARN_PRE`).
+    """
+    code = ""
+    if pre_learning == "rmsprop":
+        code += LEARN_PRE_DECAY
+    code += """
+    fresh = int(kstep == 0)
+    U = (1 - fresh) * (U + I_ff + I_err) + b
+    I_ff = 0
+    I_err = 0
+    h1 = (1 - fresh) * h1
+    h2 = (1 - fresh) * h2
+    """
+    if held_input:
+        # a held sum of on/off changes leaves a rounding residue where the reference sum is
+        # exactly 0 (no input on, e.g. r > every pixel): restore the 0, which matters when an
+        # error push of exactly γθ meets U = 0
+        code = code.replace("U = (1 - fresh) * (U + I_ff + I_err) + b",
+                            "I_in = I_in * int(abs(I_in) > 1e-12)\n"
+                            "U = (1 - fresh) * (U + I_in + I_ff + I_err) + b")
+        code += "\nI_in = (1 - fresh) * I_in\n"
+
+    if error:
+        if loss:
+            code += "\n" + LOSS_INPUT + "\n"
+        code += """
+    Up = (1 - fresh) * (Up + Ie)
+    Un = (1 - fresh) * (Un - Ie)
+    Ie = 0
+    s_last = 0
+    n_err_pos = (1 - fresh) * n_err_pos
+    n_err_neg = (1 - fresh) * n_err_neg
+    """
+    return "\n".join(line.strip() for line in code.strip().splitlines() if line.strip())
+
+def _namespace(params: EMSTDPParams, extra: dict | None = None) -> dict:
+    ns = {"T_steps": params.T, "T_half": params.T_half, "max_rate": params.max_rate,
+          "w_L": params.w_L, "target_rate": params.loss_target_rate,
+          "batch_size": int(params.batch), "batch_steps": float(params.batch * params.count_steps),
+          "c1_first": 2, "c1_last": params.T_half, "c2_first": params.T_half + 1}
+    if params.w_max is not None:
+        ns["w_max"] = float(params.w_max)
+    return ns | (extra or {})
+
+def _clean(code: str) -> str:
+    return "\n".join(line.strip() for line in code.strip().splitlines() if line.strip())
+
+# --------------------------------------------------------------------------------------------
+# Builders
+# --------------------------------------------------------------------------------------------
+def input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
+                name: str = "input") -> NeuronGroup:
+    """Input cells spiking with probability p·max_rate per step (§4), counting phase-1 spikes."""
+    n = stimulus.values.shape[1]
+    group = NeuronGroup(n, INPUT_NEURON, threshold=INPUT_THRESHOLD[params.encoding],
+                        reset=counted("h1 += 1 - phase2", params), clock=clock,
+                        namespace=namespace, name=name)
+    group.run_regularly("h1 = int(kstep != 0) * h1", when="groups", name=f"{name}_fresh")
+    if params.encoding == "shared":
+        group.run_regularly("r_shared = rand()", when="start", name=f"{name}_shared_random")
+    return group
+
+def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
+                     *, learning: bool = True, name: str = "input") -> NeuronGroup:
+    """Input cells of the fast formulation: the same spikes as :func:`input_layer` (same random
+    numbers, drawn in the same order), signalled only as on/off changes (event ``flip``), and
+    the pre-side window end of the first projection (event ``lend``) when it ``learning``."""
+    n = stimulus.values.shape[1]
+    eqs = FAST_INPUT_NEURON + (LEARN_PRE if learning else "")
+    decay = LEARN_PRE_DECAY if learning and params.update == "rmsprop" else ""
+    shared = params.encoding == "shared"
+    if shared:
+        # a cell is on iff r(t) < p: it switches iff r(t−1) and r(t) lie on both sides of p,
+        # which the thresholder sees from the two shared numbers alone (no per-cell state);
+        # only switching cells update dflip and h1 (= Σ over phase-1 steps of on, written as
+        # +(T/2 − k) when switching on at step k < T/2 and −(T/2 − k) when switching off)
+        eqs += "r_prev : 1 (shared)  # r of the previous step (2 at a window start: all off)\n"
+        events = {"flip": "int(r_shared < p_spike) != int(r_prev < p_spike)"}
+        load = "p_spike = max_rate * stimulus(t, i)\nh1 = 0"
+    else:
+        events = {"flip": "dflip != 0"}
+        load = "p_spike = max_rate * stimulus(t, i)"
+    if learning:
+        events |= LEARN_PRE_EVENT
+    group = NeuronGroup(n, eqs, threshold=None, events=events, clock=clock, namespace=namespace,
+                        name=name)
+    # the pixel intensities once per window (the TimedArray holds one row per sample)
+    group.run_regularly(load, dt=params.window, when="start", name=f"{name}_load")
+    if shared:
+        group.run_regularly(_clean(decay + """
+        r_prev = r_shared * int(kstep != 0) + 2.0 * int(kstep == 0)
+        r_shared = rand()"""), when="start", name=f"{name}_shared_random")
+        group.run_on_event("flip", counted(_clean("""
+        dflip = int(r_shared < p_spike) - int(r_prev < p_spike)
+        h1 += dflip * (T_half - kstep) * int(kstep < T_half)"""), params), when="after_thresholds",
+                           order=1)
+    else:
+        # in the thresholds slot, where the reference input draws its Poisson numbers
+        code = counted(decay + FAST_INPUT_CODE.format(spike=FAST_INPUT_SPIKE[params.encoding]),
+                       params)
+        group.run_regularly(_clean(code), when="thresholds", order=-1, name=f"{name}_update")
+    if learning:
+        group.S = 1.0
+        group.wact = -params.batch - 1
+        group.run_on_event("lacc", LEARN_PRE_ACTIVE, when="end")
+    return group
+
+def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace: dict, *,
+             error: bool = True, loss: bool = False, theta_e: float = 1.0,
+             gated: bool = False, held_input: bool = False, pre_learning: bool = False,
+             window_end: bool = True, signed_error: bool = False,
+             name: str = "layer*") -> NeuronGroup:
+    """A layer of discrete-time IF cells (eq. 1), with their two-channel error neurons.
+
+    Parameters
+    ----------
+    theta : float
+        The layer's firing threshold θ_l.
+    error, loss : bool
+        Add the error neurons (eq. 9); for the output layer as loss-derivative neurons (§3.4).
+    theta_e : float
+        Error threshold (θ_e, or θ_L for the loss neurons).
+    gated : bool
+        Derivative gate: error spikes only for cells that fired in phase 1.
+    held_input, pre_learning : bool
+        Fast formulation: the input drive ``I_in`` is held and changed by the input synapses;
+        the cell updates its outgoing synapses at the window end (event ``lend``).
+    window_end : bool
+        The ``wend`` event (needed by post-side learning and by count monitors).
+    signed_error : bool
+        Fast formulation: one error event ``err`` with the sign in ``esign``.
+    """
+    eqs = IF_NEURON + (ERROR_CHANNELS if error else "s_last : 1\n")
+    if held_input:
+        eqs += "I_in : 1  # input drive of this step, held and changed by the input synapses\n"
+    if pre_learning:
+        eqs += LEARN_PRE
+    events = dict(WINDOW_END) if window_end else {}
+    if error:
+        events |= FAST_ERROR_EVENTS if signed_error else ERROR_EVENTS
+        eqs += "esign : 1  # sign of this step's error spike (fast formulation)\n" if signed_error else ""
+    if pre_learning:
+        events |= LEARN_PRE_EVENT
+    group = NeuronGroup(n, eqs, threshold=IF_THRESHOLD, reset=counted(_clean(IF_RESET), params),
+                        events=events,
+                        clock=clock, namespace=namespace, name=name)
+    code = integration_code(error, loss, held_input=held_input,
+                            pre_learning=params.update if pre_learning else None)
+    if error and signed_error:
+        code += "\n" + FAST_ERROR_SIGN
+    group.run_regularly(code, when="groups", name=f"{group.name}_integrate")
+    if pre_learning:
+        group.S = 1.0
+        group.wact = -params.batch - 1
+        group.run_on_event("lacc", LEARN_PRE_ACTIVE, when="end")
+    group.theta = theta
+    group.b = params.bias * theta
+    if error:
+        group.theta_e = theta_e
+        group.gamma = params.gamma
+        group.gated = float(gated)
+        for event, code in (FAST_ERROR_RESETS if signed_error else ERROR_RESETS).items():
+            group.run_on_event(event, code, when="after_resets")
+    # the window ends after the resets of its last step, so that step's spikes count in ĥ
+    if window_end:
+        group.thresholder["wend"].when = "after_resets"
+        group.thresholder["wend"].order = 1
+    return group
+
+def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params: EMSTDPParams,
+                      namespace: dict, *, learn: bool = True, symmetric_feedback: bool = False,
+                      one_to_one: bool = False, fast: bool = False,
+                      name: str = "forward*") -> Synapses:
+    """All-to-all forward synapses (W: len(post) × len(pre)) with eq. 12 at the window end
+    (``one_to_one``: cell k → cell k, W of length len(pre)).
+
+    ``symmetric_feedback``: the same synapses carry the post cell's error spikes back to the
+    pre cell's error neurons with the same weight (error network = forward weights transposed).
+    ``fast``: the fast formulation — from input cells (:func:`fast_input_layer`) the synapses
+    deliver on/off changes into the held drive ``I_in``; learning runs from the pre side (the
+    pre group needs ``pre_learning``).
+    """
+    W = np.asarray(W, dtype=float)
+    shape = (len(pre),) if one_to_one else (len(post), len(pre))
+    if W.shape != shape or (one_to_one and len(pre) != len(post)):
+        raise ValueError(f"weights {pre.name} -> {post.name}: shape {W.shape}, expected {shape}")
+    on_pre, on_post, on_event = {}, {}, {}
+    if fast and "dflip" in pre.variables:
+        on_pre["pre"] = "I_in_post += w * dflip_pre"
+        on_event["pre"] = "flip"
+    else:
+        on_pre["pre"] = "I_ff_post += w"
+    if learn and fast:
+        code = "\n".join([FAST_WEIGHT_UPDATE[params.update],
+                          FAST_WEIGHT_CLIP[params.w_max is not None],
+                          FAST_BATCH_RESET[params.update]])
+        on_pre["learn"] = FAST_WEIGHT_ACCUMULATE
+        on_event["learn"] = "lacc"
+        on_pre["apply"] = _clean(code)
+        on_event["apply"] = "lapply"
+    elif learn:
+        code = "\n".join([WEIGHT_UPDATE[params.update], WEIGHT_CLIP[params.w_max is not None],
+                          BATCH_RESET])
+        on_post["learn"] = _clean(code)
+        on_event["learn"] = "wend"
+    if symmetric_feedback and "esign" in post.variables:
+        on_post["fb"] = "Ie_pre += w * esign_post"
+        on_event["fb"] = "err"
+    elif symmetric_feedback:
+        on_post["fb_pos"] = "Ie_pre += w"
+        on_post["fb_neg"] = "Ie_pre -= w"
+        on_event |= {"fb_pos": "err_pos", "fb_neg": "err_neg"}
+    syn = Synapses(pre, post, FORWARD_MODEL, on_pre=on_pre,
+                   on_post=on_post or None, on_event=on_event or None,
+                   clock=post.clock, namespace=namespace, name=name)
+    if one_to_one:  # one synapse per pair of cells (single-synapse experiments, §4.1)
+        syn.connect(j="i")
+        syn.w = W
+    else:
+        i, j = dense_indices(len(pre), len(post))
+        syn.connect(i=i, j=j)
+        syn.w = W.T.ravel()
+    syn.v = 1.0  # the code's RMSprop accumulator starts at 1
+    syn.eta = params.eta
+    if learn:
+        syn.learn.when = "end"  # after the wend thresholder (after_resets)
+    if learn and fast:
+        syn.apply.when = "end"
+        syn.apply.order = 1     # after this window's sum
+    return syn
+
+def fixed_feedback(source: NeuronGroup, target: NeuronGroup, B: np.ndarray,
+                   name: str = "feedback*") -> Synapses:
+    """Fixed random feedback (FA / DFA): ±B from the source's error spikes to the target's
+    error neurons. ``B`` has shape (len(target), len(source))."""
+    B = np.asarray(B, dtype=float)
+    if B.shape != (len(target), len(source)):
+        raise ValueError(f"feedback {source.name} -> {target.name}: shape {B.shape}, expected "
+                         f"{(len(target), len(source))}")
+    if "esign" in source.variables:  # fast formulation: one signed error event
+        on_pre, on_event = {"fb": "Ie_post += B * esign_pre"}, {"fb": "err"}
+    else:
+        on_pre = {"fb_pos": "Ie_post += B", "fb_neg": "Ie_post -= B"}
+        on_event = {"fb_pos": "err_pos", "fb_neg": "err_neg"}
+    syn = Synapses(source, target, "B : 1 (constant)", on_pre=on_pre, on_event=on_event,
+                   clock=target.clock, name=name)
+    i, j = dense_indices(len(source), len(target))
+    syn.connect(i=i, j=j)
+    syn.B = B.T.ravel()
+    return syn

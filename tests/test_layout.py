@@ -1,0 +1,135 @@
+"""The package's layering (issue: one package per model family): imports go one way.
+
+Every import of a package module by another counts, at module level or inside a function (the
+old GeNN hand-offs were function-level imports that closed circles).
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "spiketeach"
+FAMILIES = ("samadi2017", "hunsberger2017", "shrestha2019")
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """The spiketeach modules ``path`` imports (``from a import b`` counts a.b when b is a module)."""
+    mod = _module(path)
+    is_pkg = path.name == "__init__.py"
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = mod.split(".") if is_pkg else mod.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.split(".")[0] != "spiketeach":
+                continue
+            out.add(target)
+            for alias in node.names:
+                out.add(f"{target}.{alias.name}")
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.split(".")[0] == "spiketeach")
+    return out
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    modules = {_module(p): p for p in PACKAGE.rglob("*.py")}
+    # keep only edges to real modules; importing a package's attribute counts as the package
+    edges = {}
+    for name, path in modules.items():
+        targets = set()
+        for t in _imports(path):
+            while t and t not in modules:
+                t = t.rpartition(".")[0]
+            if t and t != name and not name.startswith(t + "."):  # a module's own package is not a cycle
+                targets.add(t)
+        edges[name] = targets
+    return edges
+
+
+def test_no_two_modules_import_each_other(graph):
+    # depth-first search for a cycle; the message names it
+    state, stack = {}, []
+
+    def visit(m):
+        state[m] = "open"
+        stack.append(m)
+        for t in sorted(graph.get(m, ())):
+            if state.get(t) == "open":
+                cycle = stack[stack.index(t):] + [t]
+                pytest.fail("import cycle: " + " -> ".join(cycle))
+            if t not in state:
+                visit(t)
+        stack.pop()
+        state[m] = "done"
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m)
+
+
+def _offenders(graph, source_prefix, target_prefix):
+    return sorted(f"{m} imports {t}" for m, ts in graph.items() if m.startswith(source_prefix)
+                  for t in ts if t.startswith(target_prefix))
+
+
+def test_models_never_import_protocols(graph):
+    assert _offenders(graph, "spiketeach.models", "spiketeach.protocols") == []
+
+
+def test_analysis_takes_arrays_and_never_imports_models(graph):
+    assert _offenders(graph, "spiketeach.analysis", "spiketeach.models") == []
+    assert _offenders(graph, "spiketeach.analysis", "spiketeach.protocols") == []
+
+
+def test_core_and_shared_parts_import_no_family(graph):
+    shared = ("spiketeach.core", "spiketeach.models.lif", "spiketeach.models.alpha",
+              "spiketeach.models.nef")
+    for prefix in shared:
+        for family in FAMILIES:
+            assert _offenders(graph, prefix, f"spiketeach.models.{family}") == []
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_no_family_imports_another(graph, family):
+    others = [f for f in FAMILIES if f != family]
+    for other in others:
+        assert _offenders(graph, f"spiketeach.models.{family}", f"spiketeach.models.{other}") == []
+        assert _offenders(graph, f"spiketeach.protocols.{family}", f"spiketeach.models.{other}") == []
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_formulations_import_no_other_formulation(graph, family):
+    pkg = f"spiketeach.models.{family}"
+    # spiking.py assembles "reference" and "fast" (fast_*.py are its exact rewrites); genn.py
+    # assembles "genn": only the family's build() chooses between them
+    formulations = [f"{pkg}.spiking", f"{pkg}.genn"]
+    for m in formulations:
+        assert sorted(t for t in graph[m] if t in formulations) == [], m
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_has_the_same_files_and_a_build(family):
+    folder = PACKAGE / "models" / family
+    for name in ("__init__.py", "params.py", "equations.py", "network.py", "genn.py"):
+        assert (folder / name).is_file(), f"{family} lacks {name}"
+    init = ast.parse((folder / "__init__.py").read_text())
+    assert any(isinstance(n, ast.FunctionDef) and n.name == "build" for n in init.body)
+
+
+def test_equations_modules_hold_only_strings():
+    for family in FAMILIES:
+        tree = ast.parse((PACKAGE / "models" / family / "equations.py").read_text())
+        for node in tree.body:
+            assert isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.ImportFrom)), \
+                f"{family}/equations.py holds a {type(node).__name__} at line {node.lineno}"
