@@ -34,6 +34,8 @@ import brian2
 from brian2 import Network, device, get_device, prefs, set_device
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
+from .errors import SpiketeachError
+
 __all__ = ["DEVICES", "DeviceError", "DeviceConfig", "select_device", "reset_device",
            "is_standalone", "BlockRunner", "brian2_supports_run_args", "find_curand",
            "compiled_binary"]
@@ -65,7 +67,7 @@ def brian2_supports_run_args() -> bool:
     return (major, minor) >= (2, 6)
 
 
-class DeviceError(RuntimeError):
+class DeviceError(SpiketeachError, RuntimeError):
     """A device was asked for that is unknown or cannot be used here."""
 
 
@@ -254,7 +256,7 @@ def _require(module: str, name: str) -> None:
     try:
         __import__(module)
     except ImportError as exc:  # the backend is an optional extra
-        raise DeviceError(_INSTALL_HINTS[name]) from exc
+        raise DeviceError(f"device {name!r} is not available: {_INSTALL_HINTS[name]}") from exc
 
 
 def reset_device() -> None:
