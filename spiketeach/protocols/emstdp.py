@@ -32,7 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from ..models.emstdp import EMSTDPNetwork, recorded_counts
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import check_checkpoint_fits, load_checkpoint, save_checkpoint
+from ..core.progress import report
+from ..errors import DivergenceError
 from .presentation import padded_blocks
 
 __all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "block_seed", "run_emstdp_block",
@@ -185,6 +187,9 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
     running = []
     if resume and checkpoint and Path(checkpoint).exists():
         state, meta = load_checkpoint(checkpoint)
+        views = net.state_views()  # (initial_state may hold more: theta_e of every layer)
+        check_checkpoint_fits(state, {k: v for k, v in net.initial_state(0).items() if k in views},
+                              checkpoint)
         log = EMSTDPLog(**meta["log"])
         epoch, block, wall0 = meta["epoch"], meta["block"], meta["wall_s"]
         rng.bit_generator.state = meta["rng"]
@@ -215,14 +220,16 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
             state = net.get_state()
             for key, arr in state.items():
                 if not np.all(np.isfinite(arr)):
-                    raise FloatingPointError(f"{key} became NaN or inf")
+                    raise DivergenceError(f"{key} became NaN or inf")
             running.append(float(res.correct.mean()))
             running = running[-20:]
             block += 1
             done = epoch * blocks_per_epoch * n + block * n
-            progress(f"epoch {epoch + 1}/{epochs} block {block}/{blocks_per_epoch}: "
-                     f"train acc {100 * res.correct.mean():.1f} %, "
-                     f"{n / (time.perf_counter() - tb):.1f} samples/s")
+            report(progress, f"epoch {epoch + 1}/{epochs} block {block}/{blocks_per_epoch}: "
+                   f"train acc {100 * res.correct.mean():.1f} %, "
+                   f"{n / (time.perf_counter() - tb):.1f} samples/s",
+                   done=done, total=epochs * blocks_per_epoch * n,
+                   train_err=1 - float(np.mean(running)), test_err=1 - log.test_accuracy[-1])
             if test_every_blocks and block % test_every_blocks == 0 and block < blocks_per_epoch:
                 test_now(done)
             if checkpoint:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..models.network import build_ba_network
+from ..errors import UsageError
 from ..models.samadi import SamadiParams
 from .datasets import load_dataset
 from .presentation import PresentationSchedule
@@ -121,8 +122,11 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
         return finished
     x_tr, y_tr, x_te, y_te, gain = data if data is not None else load_inputs(run)
     if run.layers[0] != x_tr.shape[1] or run.layers[-1] != 10:
-        raise ValueError(f"layers must start with {x_tr.shape[1]} inputs and end with 10 outputs; "
+        raise UsageError(f"layers must start with {x_tr.shape[1]} inputs and end with 10 outputs; "
                          f"got {run.layers}")
+    if run.n_test_per_block > len(y_te):
+        raise UsageError(f"{len(y_te)} test images, fewer than the {run.n_test_per_block} tested "
+                         "before each block")
     n_blocks = max(1, int(round(run.epochs * len(y_tr) / run.block)))
     schedule = PresentationSchedule(run.n_test_per_block + run.block, params.presentation,
                                     params.settle)

@@ -16,7 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from ..models.network import BANetwork
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import check_checkpoint_fits, load_checkpoint, save_checkpoint
+from ..core.progress import report
+from ..errors import DivergenceError
 from ..analysis.accuracy import answers_from_counts, error_rate
 from .presentation import padded_blocks, window_counts
 
@@ -131,6 +133,8 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
     log, state, start_block = TrainingLog(), initial_state, 0
     if resume and checkpoint and Path(checkpoint).exists():
         state, meta = load_checkpoint(checkpoint)
+        # (input.a_prev: run_block fills it in for a checkpoint from before it existed)
+        check_checkpoint_fits(state, ban.initial_state(0), checkpoint, optional=("input.a_prev",))
         start_block = meta["block"]
         # (a checkpoint from before wall_s was recorded: the earlier sessions' time is unknown)
         log = TrainingLog(**{"wall_s": None, **meta["log"]})
@@ -151,8 +155,8 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
         state = ban.get_state()
         for key, arr in state.items():
             if not np.all(np.isfinite(arr)):
-                raise FloatingPointError(f"{key} became NaN or inf in block {block}; "
-                                         "lower eta_scale")
+                raise DivergenceError(f"{key} became NaN or inf in block {block}; "
+                                      "lower eta_scale")
         log.examples.append(block * n_train)
         log.test_error.append(result.test_error)
         log.train_error.append(result.train_error)
@@ -175,9 +179,12 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
             rate = (block - start_block) * ban.schedule.n / (now - t_first)
         eta_s = (last_block - block) * ban.schedule.n / rate
         train = "" if last else f", running train error {result.train_error:.3f}"
-        progress(f"block {block + 1}/{last_block + 1}: {block * n_train} examples trained, "
-                 f"test error {result.test_error:.3f}{train}; {rate:.1f} presentations/s, "
-                 f"ETA {eta_s:.0f} s")
+        report(progress,
+               f"block {block + 1}/{last_block + 1}: {block * n_train} examples trained, "
+               f"test error {result.test_error:.3f}{train}; {rate:.1f} presentations/s, "
+               f"ETA {eta_s:.0f} s", done=(block + 1) * ban.schedule.n,
+               total=(last_block + 1) * ban.schedule.n, test_err=result.test_error,
+               **({} if last else {"train_err": result.train_error}))
     return log, state
 
 
