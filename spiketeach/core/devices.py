@@ -31,6 +31,8 @@ import brian2
 from brian2 import get_device, prefs, set_device
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
+from spiketeach.errors import SpiketeachError
+
 __all__ = ["DEVICES", "RUNTIME_TARGETS", "DEFAULT_COMPUTE_CAPABILITY", "CUDA_CXX_STANDARD", "brian2_supports_run_args", "DeviceError", "DeviceConfig", "select_device", "ALIAS_CHECKS_FLAG", "find_curand", "compiled_binary", "reset_device", "is_standalone", "current_device"]
 
 DEVICES = ("runtime", "cpp_standalone", "genn", "cuda_standalone")
@@ -60,7 +62,8 @@ def brian2_supports_run_args() -> bool:
     major, minor = (int(x) for x in brian2.__version__.split(".")[:2])
     return (major, minor) >= (2, 6)
 
-class DeviceError(RuntimeError):
+
+class DeviceError(SpiketeachError, RuntimeError):
     """A device was asked for that is unknown or cannot be used here."""
 
 @dataclass
@@ -241,7 +244,7 @@ def _require(module: str, name: str) -> None:
     try:
         __import__(module)
     except ImportError as exc:  # the backend is an optional extra
-        raise DeviceError(_INSTALL_HINTS[name]) from exc
+        raise DeviceError(f"device {name!r} is not available: {_INSTALL_HINTS[name]}") from exc
 
 def reset_device() -> None:
     """Forget everything the current device has accumulated and return to runtime mode."""

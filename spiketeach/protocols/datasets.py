@@ -27,13 +27,15 @@ from pathlib import Path
 
 import numpy as np
 
+from spiketeach.errors import SpiketeachError
+
 __all__ = ["DatasetSpec", "DATASETS", "DataError", "read_idx", "write_idx", "load_dataset",
            "find_data_dir", "cache_dir"]
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
-class DataError(RuntimeError):
+class DataError(SpiketeachError, RuntimeError):
     """Missing, unreadable or corrupted data files."""
 
 

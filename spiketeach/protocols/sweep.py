@@ -56,6 +56,8 @@ from spiketeach.analysis.accuracy import answers_from_counts
 from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.samadi2017.teacher_student import (LEARNER_SIZES, Teacher,
                                                              TeacherStudentTask)
+from spiketeach.core.progress import Progress, report
+from spiketeach.errors import UsageError
 
 __all__ = ["Trial", "SweepConfig", "make_trials", "load_results", "run_sweep", "teacher_for",
            "run_rate_job", "build_spiking", "run_compiled", "run_spiking_trial",
@@ -598,7 +600,8 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
         old = {**SweepConfig(kind=cfg.kind).as_dict(), **json.loads(config_path.read_text())}
         old = {k: v for k, v in old.items() if k != "chunk"}
         if old != {k: v for k, v in cfg.as_dict().items() if k != "chunk"}:
-            raise ValueError(f"{out_dir} holds a sweep with another configuration: {old}")
+            raise UsageError(f"{out_dir} holds a sweep with another configuration: {old}; "
+                             "choose another --out")
     else:
         config_path.write_text(json.dumps(cfg.as_dict(), indent=2))
     done = {k: r for k, r in load_results(results_path).items() if r["status"] == "done"}
@@ -638,8 +641,9 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
                     on_result(rec)
             rate = (n_done - started) / max(time.perf_counter() - t0, 1e-9)
             eta = (total - n_done) / rate if rate > 0 else float("inf")
-            progress(f"{n_done}/{total} trials done ({n_failed} failed), "
-                     f"{rate * 60:.1f} trials/min, ETA {_fmt_s(eta)}")
+            report(progress, f"{n_done}/{total} trials done ({n_failed} failed), "
+                   f"{rate * 60:.1f} trials/min, ETA {_fmt_s(eta)}",
+                   done=n_done, total=total, failed=n_failed)
 
         if workers == 0 and scheduler is None:
             for job in jobs:
@@ -744,7 +748,9 @@ def run_from_args(args) -> int:
             else [SPIKING_ALGORITHM] if spiking else ["BP", "FA", "BA", "DF"])
     trials = make_trials(algs, _parse_depths(args.depths),
                          range(args.seed, args.seed + args.trials))
-    records = run_sweep(cfg, trials, args.out, workers=args.workers, scheduler=args.scheduler)
+    with Progress("sweep", unit="trials") as progress:
+        records = run_sweep(cfg, trials, args.out, workers=args.workers,
+                            scheduler=args.scheduler, progress=progress)
     summary = summarise(records)
     for alg, by_depth in summary["final_error"].items():
         line = "  ".join(f"{d}: {100 * e:.1f}±{100 * summary['stderr'][alg][d]:.1f}"

@@ -24,6 +24,8 @@ from spiketeach.protocols.datasets import load_dataset
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.protocols.samadi2017.training import evaluate, train_in_blocks
 
+from spiketeach.errors import UsageError
+
 __all__ = ["MEAN_INPUT", "input_gain", "EpochSampler", "MnistRun", "load_inputs", "train_mnist", "digits_data"]
 
 #: mean input activity of the training set after preprocessing (§B)
@@ -113,8 +115,11 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
         return finished
     x_tr, y_tr, x_te, y_te, gain = data if data is not None else load_inputs(run)
     if run.layers[0] != x_tr.shape[1] or run.layers[-1] != 10:
-        raise ValueError(f"layers must start with {x_tr.shape[1]} inputs and end with 10 outputs; "
+        raise UsageError(f"layers must start with {x_tr.shape[1]} inputs and end with 10 outputs; "
                          f"got {run.layers}")
+    if run.n_test_per_block > len(y_te):
+        raise UsageError(f"{len(y_te)} test images, fewer than the {run.n_test_per_block} tested "
+                         "before each block")
     n_blocks = max(1, int(round(run.epochs * len(y_tr) / run.block)))
     schedule = PresentationSchedule(run.n_test_per_block + run.block, params.presentation,
                                     params.settle)

@@ -18,6 +18,10 @@ from spiketeach.core.checkpoint import load_checkpoint, save_checkpoint
 from spiketeach.analysis.accuracy import answers_from_counts, error_rate
 from spiketeach.core.schedule import padded_blocks, window_counts
 
+from spiketeach.core.checkpoint import check_checkpoint_fits
+from spiketeach.core.progress import report
+from spiketeach.errors import DivergenceError
+
 __all__ = ["BlockResult", "TrainingLog", "targets_to_drive", "run_block", "train_in_blocks", "evaluate"]
 
 @dataclass
@@ -123,6 +127,8 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
     log, state, start_block = TrainingLog(), initial_state, 0
     if resume and checkpoint and Path(checkpoint).exists():
         state, meta = load_checkpoint(checkpoint)
+        # (input.a_prev: run_block fills it in for a checkpoint from before it existed)
+        check_checkpoint_fits(state, ban.initial_state(0), checkpoint, optional=("input.a_prev",))
         start_block = meta["block"]
         # (a checkpoint from before wall_s was recorded: the earlier sessions' time is unknown)
         log = TrainingLog(**{"wall_s": None, **meta["log"]})
@@ -143,8 +149,8 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
         state = ban.get_state()
         for key, arr in state.items():
             if not np.all(np.isfinite(arr)):
-                raise FloatingPointError(f"{key} became NaN or inf in block {block}; "
-                                         "lower eta_scale")
+                raise DivergenceError(f"{key} became NaN or inf in block {block}; "
+                                      "lower eta_scale")
         log.examples.append(block * n_train)
         log.test_error.append(result.test_error)
         log.train_error.append(result.train_error)
@@ -167,9 +173,12 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
             rate = (block - start_block) * ban.schedule.n / (now - t_first)
         eta_s = (last_block - block) * ban.schedule.n / rate
         train = "" if last else f", running train error {result.train_error:.3f}"
-        progress(f"block {block + 1}/{last_block + 1}: {block * n_train} examples trained, "
-                 f"test error {result.test_error:.3f}{train}; {rate:.1f} presentations/s, "
-                 f"ETA {eta_s:.0f} s")
+        report(progress,
+               f"block {block + 1}/{last_block + 1}: {block * n_train} examples trained, "
+               f"test error {result.test_error:.3f}{train}; {rate:.1f} presentations/s, "
+               f"ETA {eta_s:.0f} s", done=(block + 1) * ban.schedule.n,
+               total=(last_block + 1) * ban.schedule.n, test_err=result.test_error,
+               **({} if last else {"train_err": result.train_error}))
     return log, state
 
 def evaluate(ban: BANetwork, state: dict[str, np.ndarray] | None, inputs: np.ndarray,

@@ -33,6 +33,10 @@ from spiketeach.models.shrestha2019.network import EMSTDPNetwork, recorded_count
 from spiketeach.core.checkpoint import load_checkpoint, save_checkpoint
 from spiketeach.core.schedule import padded_blocks
 
+from spiketeach.core.checkpoint import check_checkpoint_fits
+from spiketeach.core.progress import report
+from spiketeach.errors import DivergenceError
+
 __all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "TRAIN_STREAM", "TEST_STREAM", "block_seed", "run_emstdp_block", "evaluate_emstdp", "EMSTDPLog", "train_emstdp", "load_probabilities", "run_configuration"]
 
 def images_to_probabilities(images: np.ndarray) -> np.ndarray:
@@ -173,6 +177,9 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
     running = []
     if resume and checkpoint and Path(checkpoint).exists():
         state, meta = load_checkpoint(checkpoint)
+        views = net.state_views()  # (initial_state may hold more: theta_e of every layer)
+        check_checkpoint_fits(state, {k: v for k, v in net.initial_state(0).items() if k in views},
+                              checkpoint)
         log = EMSTDPLog(**meta["log"])
         epoch, block, wall0 = meta["epoch"], meta["block"], meta["wall_s"]
         rng.bit_generator.state = meta["rng"]
@@ -203,14 +210,16 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
             state = net.get_state()
             for key, arr in state.items():
                 if not np.all(np.isfinite(arr)):
-                    raise FloatingPointError(f"{key} became NaN or inf")
+                    raise DivergenceError(f"{key} became NaN or inf")
             running.append(float(res.correct.mean()))
             running = running[-20:]
             block += 1
             done = epoch * blocks_per_epoch * n + block * n
-            progress(f"epoch {epoch + 1}/{epochs} block {block}/{blocks_per_epoch}: "
-                     f"train acc {100 * res.correct.mean():.1f} %, "
-                     f"{n / (time.perf_counter() - tb):.1f} samples/s")
+            report(progress, f"epoch {epoch + 1}/{epochs} block {block}/{blocks_per_epoch}: "
+                   f"train acc {100 * res.correct.mean():.1f} %, "
+                   f"{n / (time.perf_counter() - tb):.1f} samples/s",
+                   done=done, total=epochs * blocks_per_epoch * n,
+                   train_err=1 - float(np.mean(running)), test_err=1 - log.test_accuracy[-1])
             if test_every_blocks and block % test_every_blocks == 0 and block < blocks_per_epoch:
                 test_now(done)
             if checkpoint:
