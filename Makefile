@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all test-genn test-cuda figures clean
+.PHONY: demo test test-all test-genn test-cuda figures docs clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "spiketeach needs Python >= 3.10"'
@@ -20,6 +20,18 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -ra
+
+# the documentation site (docs/, Sphinx + MyST) into docs/_build/html; warnings are errors
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
 
 # the same suite plus the tests marked slow
 test-all: $(STAMP)
@@ -59,4 +71,4 @@ figures: $(STAMP)
 	for f in $$($(BIN)/spiketeach figures | awk '{print $$1}'); do $(BIN)/spiketeach figure $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) output .pytest_cache
+	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) output .pytest_cache docs/_build
