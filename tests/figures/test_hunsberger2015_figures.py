@@ -1,0 +1,34 @@
+"""The Hunsberger & Eliasmith (2015) figure scripts in --quick mode: they run, write PNG + JSON
+with the paper's numbers beside ours, and what they measure is sane."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+FIGURES = Path(__file__).resolve().parents[2] / "figures" / "hunsberger2015"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"hunsberger2015_{name}", FIGURES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _written(tmp_path, name):
+    assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+    data = json.loads((tmp_path / f"{name}.json").read_text())
+    assert {"paper", "ours", "protocol", "seed", "wall_s", "quick"} <= set(data)
+    return data
+
+
+def test_fig1_quick(tmp_path):
+    assert load("fig1").main(["--quick", "--out", str(tmp_path)]) == 0
+    data = _written(tmp_path, "fig1")
+    ours = data["ours"]
+    d = ours["lif_derivative_at_1_plus_eps"]["derivative"]
+    assert all(b > 10 * a for a, b in zip(d, d[1:]))  # LIF: unbounded at threshold
+    assert ours["soft_lif_max_derivative"] < 200  # soft LIF: bounded (about 95 Hz)
+    assert ours["rate_at_j_1.5"]["soft_lif"] == pytest.approx(ours["rate_at_j_1.5"]["lif"], rel=1e-6)
