@@ -32,3 +32,12 @@ def test_fig1_quick(tmp_path):
     assert all(b > 10 * a for a, b in zip(d, d[1:]))  # LIF: unbounded at threshold
     assert ours["soft_lif_max_derivative"] < 200  # soft LIF: bounded (about 95 Hz)
     assert ours["rate_at_j_1.5"]["soft_lif"] == pytest.approx(ours["rate_at_j_1.5"]["lif"], rel=1e-6)
+
+
+def test_fig2_quick(tmp_path):
+    assert load("fig2").main(["--quick", "--out", str(tmp_path)]) == 0
+    data = _written(tmp_path, "fig2")
+    ours = data["ours"]
+    assert ours["mean_vs_analytic_max_rel_error"] < 0.03
+    assert 15 < ours["std_hz_mean_above_threshold"] < 50  # the authors' rough check: ~30 Hz
+    assert 5 < ours["training_noise"]["mean_sigma_hz"] < 30
