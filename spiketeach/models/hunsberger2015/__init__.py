@@ -1,0 +1,24 @@
+"""Hunsberger & Eliasmith (2015): soft-LIF rate networks trained with noise, run as spiking LIF.
+
+Hunsberger E, Eliasmith C (2015). Spiking deep networks with LIF neurons. arXiv:1510.08829.
+
+Modules: :mod:`.params` (paper/code defaults), :mod:`.rates` (LIF and soft-LIF rates and their
+derivatives, numpy), :mod:`.equations` (Brian2 equation strings), :mod:`.network` (the Brian2
+networks: Fig. 2's neurons and the converted spiking network). Training, noise measurement and the
+inference protocol are in :mod:`spiketeach.protocols.hunsberger2015`. Facts and sources:
+docs/papers/hunsberger2015.md.
+"""
+
+from __future__ import annotations
+
+from .network import ConvertedNetwork, build_converted_network, check_layers
+from .params import Hunsberger2015Params
+
+__all__ = ["build", "Hunsberger2015Params", "ConvertedNetwork", "check_layers"]
+
+
+def build(weights, biases, images, params: Hunsberger2015Params | None = None, **kwargs
+          ) -> ConvertedNetwork:
+    """The spiking LIF network of trained weights presenting ``images``
+    (:func:`.network.build_converted_network`); run ``result.network`` for ``result.duration``."""
+    return build_converted_network(weights, biases, images, params, **kwargs)
