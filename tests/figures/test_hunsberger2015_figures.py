@@ -41,3 +41,15 @@ def test_fig2_quick(tmp_path):
     assert ours["mean_vs_analytic_max_rel_error"] < 0.03
     assert 15 < ours["std_hz_mean_above_threshold"] < 50  # the authors' rough check: ~30 Hz
     assert 5 < ours["training_noise"]["mean_sigma_hz"] < 30
+
+
+def test_table_quick(tmp_path):
+    assert load("table").main(["--quick", "--out", str(tmp_path)]) == 0
+    data = _written(tmp_path, "table")
+    err = data["ours"]["error"]
+    assert set(err) >= {"ann relu", "ann softlif", "ann softlif noise", "snn softlif noise",
+                        "snn softlif"}
+    assert all(0 <= v < 10 for v in err.values())  # digits: a few percent
+    assert data["ours"]["presentation_ms"] == 150 and data["ours"]["wall_s"] > 0
+    assert data["paper"]["error"]["snn softlif noise"] == 0.88
+    assert data["ours"]["spiking"]["softlif noise"]["agreement_with_hard_lif_rates"] >= 0.95

@@ -28,8 +28,9 @@ import numpy as np
 from brian2 import (Clock, Network, NeuronGroup, SpikeMonitor, StateMonitor, TimedArray, second)
 
 from ..alpha import alpha_projection
-from .equations import (ALPHA_TARGET, CONSTANT_CURRENT, IMAGE_INPUT, LIF_MEMBRANE, LIF_RESET, LIF_THRESHOLD,
-                        LIF_UPDATE, READOUT, SELF_FILTER_RESET, SPIKING_INPUT, UNIT_CURRENT)
+from .equations import (ALPHA_TARGET, CONSTANT_CURRENT, IMAGE_INPUT, LIF_MEMBRANE, LIF_RESET,
+                        LIF_THRESHOLD, LIF_UPDATE, READOUT, SELF_FILTER_RESET, SPIKING_INPUT,
+                        UNIT_CURRENT)
 from .params import Hunsberger2015Params, check_nonnegative, check_positive
 
 __all__ = ["check_layers", "filtered_train_population", "build_converted_network",
@@ -113,6 +114,18 @@ class ConvertedNetwork:
     spike_monitors: list
     params: Hunsberger2015Params
     n_images: int
+    #: the first layer's input, one row (W_0^T image) per image; new images: set its values to
+    #: :meth:`input_values` (e.g. as a BlockRunner's ``timed_arrays``)
+    image_input: TimedArray
+    input_weights: np.ndarray
+
+    def input_values(self, images) -> np.ndarray:
+        """Values of :attr:`image_input` that present ``images`` (n_images rows)."""
+        images = np.atleast_2d(np.asarray(images, dtype=float))
+        if images.shape != (self.n_images, self.input_weights.shape[0]):
+            raise ValueError(f"images must have shape {(self.n_images, self.input_weights.shape[0])}"
+                             f" (the network was built for that), got {images.shape}")
+        return images @ self.input_weights
 
     @property
     def duration(self):
@@ -163,8 +176,9 @@ def build_converted_network(weights, biases, images, params: Hunsberger2015Param
     clock = Clock(params.dt * second, name=f"{name}_clock")
     ns = _namespace(params.tau_rc, params.tau_ref, params.tau_s, params.amplitude)
     # the first layer's weighted input, one row per image, stepping every presentation
-    ns["image_input"] = TimedArray(images @ weights[0], dt=params.presentation * second,
-                                   name=f"{name}_image_input")
+    image_input = TimedArray(images @ weights[0], dt=params.presentation * second,
+                             name=f"{name}_image_input")
+    ns["image_input"] = image_input
     hidden, projections, monitors = [], [], []
     for k in range(len(weights) - 1):
         eqs = (IMAGE_INPUT if k == 0 else SPIKING_INPUT) + UNIT_CURRENT
@@ -183,4 +197,5 @@ def build_converted_network(weights, biases, images, params: Hunsberger2015Param
                                         name=f"{name}_w{len(weights) - 1}"))
     out_mon = StateMonitor(readout, "y", record=True, clock=clock, name=f"{name}_output")
     net = Network(*hidden, *projections, readout, *monitors, out_mon)
-    return ConvertedNetwork(net, hidden, readout, out_mon, monitors, params, len(images))
+    return ConvertedNetwork(net, hidden, readout, out_mon, monitors, params, len(images),
+                            image_input, weights[0])

@@ -28,9 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import Network, SpikeMonitor, StateMonitor, second
+from brian2 import Network, SpikeMonitor, StateMonitor, device, second
 
 from ...models.hunsberger2015.network import filtered_train_population
+
+# after the family layout (issue 24): spiketeach.core.devices
+from ...devices import current_device
 from ...models.hunsberger2015.params import FIG2, Hunsberger2015Params, check_positive
 from ...models.hunsberger2015.rates import lif_rate
 
@@ -56,6 +59,8 @@ def measure_filtered_trains(j, *, tau_rc: float, tau_ref: float, tau_s: float, d
     spikes = SpikeMonitor(group, name="fig2_spikes")
     net = Network(group, state, spikes)
     net.run(duration * second, namespace={})
+    if current_device().standalone:
+        device.build(directory=str(current_device().build_dir), compile=True, run=True)
     t = np.asarray(state.t / second)
     keep = t >= discard - 1e-12
     s = np.asarray(state.s)[:, keep]

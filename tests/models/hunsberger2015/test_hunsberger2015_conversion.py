@@ -69,7 +69,8 @@ def test_converted_network_classifies_as_its_rate_network(runtime, digits, noisy
     _, _, Xte, yte = digits
     n = 50
     params = Hunsberger2015Params(presentation=0.1, settle=0.04)
-    out = run_spiking(noisy_net.weights, noisy_net.biases, Xte[:n], params)
+    out = run_spiking(noisy_net.weights, noisy_net.biases, Xte[:n], params, block=30)
+    assert out["blocks"] == 2
     rate_pred = noisy_net.predict(Xte[:n], "lif")  # the LIF rates the spiking neurons fire at
     agreement = np.mean(out["pred"] == rate_pred)
     assert agreement >= 0.95, agreement
