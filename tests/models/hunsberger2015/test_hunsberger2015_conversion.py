@@ -113,3 +113,13 @@ def test_save_and_load(tmp_path, noisy_net, digits):
     np.testing.assert_array_equal(back.predict(digits[2]), noisy_net.predict(digits[2]))
     noise = NoiseModel.constant(10.0)
     assert noise.sigma_at(2.0) == 10.0
+
+
+@pytest.mark.standalone
+def test_converted_network_on_cpp_standalone(cpp_standalone, digits, noisy_net):
+    """One compilation, two blocks of images passed as run_args."""
+    _, _, Xte, _ = digits
+    params = Hunsberger2015Params(presentation=0.1, settle=0.04)
+    out = run_spiking(noisy_net.weights, noisy_net.biases, Xte[:20], params, block=10)
+    assert out["blocks"] == 2
+    assert np.mean(out["pred"] == noisy_net.predict(Xte[:20], "lif")) >= 0.95
