@@ -5,7 +5,8 @@ Hunsberger E, Eliasmith C (2015). Spiking deep networks with LIF neurons. arXiv:
 Left: firing rate r against input current j (threshold j = 1); LIF solid, soft LIF dashed.
 Right: dr/dj. The LIF derivative is discontinuous and unbounded at j = 1; the soft-LIF derivative
 is continuous and bounded (caption of the paper's Fig. 1). Plot settings of the authors' figure
-script: tau_RC = 30 ms, tau_ref = 2 ms, gamma = 0.01, j in [0.5, 1.5] (docs/papers/hunsberger2015.md).
+script: tau_RC = 30 ms, tau_ref = 2 ms, gamma = 0.01, j in [0.5, 1.5]
+(docs/papers/hunsberger2015.md).
 A third panel shows the unit actually trained here (MNIST settings: amplitude x rate(gain x + 1))
 beside ReLU.
 

@@ -19,7 +19,8 @@ interrupted run resumes. Quick mode: sklearn's 8x8 digits, a small network, 100 
 the runtime device (seconds).
 
 Writes ``table.png`` and ``table.json`` (``ours.error[...]`` in percent). Usage:
-``python figures/hunsberger2015/table.py [--quick] [--seed N] [--device D] [--out DIR] [--epochs N]``.
+``python figures/hunsberger2015/table.py [--quick] [--seed N] [--device D] [--out DIR]
+[--epochs N] [--n-test N] [--work-dir DIR]``.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
     for variant, net in nets.items():
         error[f"ann {variant}"] = error_percent(net.predict(Xte), yte)
         if variant != "relu":
-            rate_error[f"ann {variant} (hard LIF rates)"] = error_percent(net.predict(Xte, "lif"), yte)
+            rate_error[f"ann {variant} (hard LIF rates)"] = error_percent(
+                net.predict(Xte, "lif"), yte)
 
     snn, snn_info = {}, {}
     for variant in SPIKING:
@@ -228,7 +230,8 @@ def main(argv=None) -> int:
     parser.add_argument("--settle-ms", type=float, default=50.0)
     parser.add_argument("--data-dir", default=None, help="MNIST IDX files (else $SPIKETEACH_DATA)")
     parser.add_argument("--work-dir", default=None,
-                        help="trained networks and spiking results (resumable); default OUT/table_work")
+                        help="trained networks and spiking results (resumable); "
+                             "default OUT/table_work")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                  epochs=args.epochs, n_test=args.n_test, data_dir=args.data_dir,

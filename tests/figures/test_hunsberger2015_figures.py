@@ -31,7 +31,8 @@ def test_fig1_quick(tmp_path):
     d = ours["lif_derivative_at_1_plus_eps"]["derivative"]
     assert all(b > 10 * a for a, b in zip(d, d[1:]))  # LIF: unbounded at threshold
     assert ours["soft_lif_max_derivative"] < 200  # soft LIF: bounded (about 95 Hz)
-    assert ours["rate_at_j_1.5"]["soft_lif"] == pytest.approx(ours["rate_at_j_1.5"]["lif"], rel=1e-6)
+    rates = ours["rate_at_j_1.5"]
+    assert rates["soft_lif"] == pytest.approx(rates["lif"], rel=1e-6)
 
 
 def test_fig2_quick(tmp_path):

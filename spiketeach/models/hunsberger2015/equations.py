@@ -63,7 +63,7 @@ x_in = image_input(t, i) : 1       # weighted input of the current image (no syn
 
 #: Later layers: the alpha-filtered, weighted spikes of the layer below (eqn:alpha).
 SPIKING_INPUT = ALPHA_TARGET + """
-x_in = s : 1                       # weighted sum of alpha-filtered spike trains, sum_k w_k m h * spikes
+x_in = s : 1                       # sum_k w_k m (h * spikes_k): weighted filtered spike trains
 """
 
 #: Reset code that also feeds a neuron's own spikes into its alpha filter (Fig. 2: ``s`` is

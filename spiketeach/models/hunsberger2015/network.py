@@ -123,8 +123,9 @@ class ConvertedNetwork:
         """Values of :attr:`image_input` that present ``images`` (n_images rows)."""
         images = np.atleast_2d(np.asarray(images, dtype=float))
         if images.shape != (self.n_images, self.input_weights.shape[0]):
-            raise ValueError(f"images must have shape {(self.n_images, self.input_weights.shape[0])}"
-                             f" (the network was built for that), got {images.shape}")
+            expected = (self.n_images, self.input_weights.shape[0])
+            raise ValueError(f"images must have shape {expected} (the network was built for "
+                             f"that), got {images.shape}")
         return images @ self.input_weights
 
     @property
@@ -132,7 +133,7 @@ class ConvertedNetwork:
         return self.n_images * self.params.presentation * second
 
     def steps_per_image(self) -> int:
-        return int(round(self.params.presentation / self.params.dt))
+        return round(self.params.presentation / self.params.dt)
 
     def output_trace(self) -> np.ndarray:
         """Output y, shape (n_images, steps per image, n_classes)."""
@@ -143,7 +144,7 @@ class ConvertedNetwork:
     def scores(self, settle: float | None = None) -> np.ndarray:
         """Mean output over [settle, presentation) of each image (n_images × n_classes)."""
         settle = self.params.settle if settle is None else settle
-        first = int(round(settle / self.params.dt))
+        first = round(settle / self.params.dt)
         return self.output_trace()[:, first:, :].mean(axis=1)
 
     def mean_rates(self) -> list[float]:

@@ -1,13 +1,15 @@
 """LIF and soft-LIF rate functions with their analytic derivatives (numpy, vectorised).
 
 Hunsberger E, Eliasmith C (2015). Spiking deep networks with LIF neurons.
-arXiv:1510.08829. (Fig. 1; rate equations as in the first author's thesis; docs/papers/hunsberger2015.md.)
+arXiv:1510.08829. (Fig. 1; rate equations as in the first author's thesis;
+docs/papers/hunsberger2015.md.)
 
 Input current ``j`` is normalised so that the LIF threshold is j = 1 (V_th = 1, reset 0)::
 
-    LIF rate        r(j)   = 1 / (tau_ref + tau_rc log(1 + 1/rho(j - 1))),   rho(x) = max(x, 0)
-    soft LIF        r_g(j) = 1 / (tau_ref + tau_rc log(1 + 1/rho_g(j - 1))), rho_g(x) = g log(1 + e^{x/g})
-    derivatives     r'(j)   = tau_rc r(j)^2 / ((j - 1) j)                  j > 1, else 0 (unbounded at 1+)
+    LIF rate     r(j)    = 1 / (tau_ref + tau_rc log(1 + 1/rho(j - 1))),   rho(x) = max(x, 0)
+    soft LIF     r_g(j)  = 1 / (tau_ref + tau_rc log(1 + 1/rho_g(j - 1))),
+                 rho_g(x) = g log(1 + e^{x/g})                        (g: gamma, the smoothing)
+    derivatives  r'(j)   = tau_rc r(j)^2 / ((j - 1) j)     j > 1, else 0 (unbounded at 1+)
                     r_g'(j) = tau_rc r_g(j)^2 sigmoid((j-1)/g) / (p (1 + p)),   p = rho_g(j - 1)
 
 As j -> 1 from below the soft-LIF derivative tends to tau_rc r_g^2 / g (p ~ g e^{(j-1)/g} and

@@ -17,7 +17,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from brian2 import second
 
 from ...models.hunsberger2015.network import build_converted_network
 

@@ -194,7 +194,8 @@ def train(X, y, variant: str, config: TrainConfig | None = None,
             loss += -np.sum(np.log(p[np.arange(len(idx)), y[idx]] + 1e-12))
             gw, gb = _backward(weights, cache, scores, y[idx], kind, params)
             for k in range(len(weights)):
-                vel_w[k] = config.momentum * vel_w[k] - lr * (gw[k] + config.weight_decay * weights[k])
+                step = gw[k] + config.weight_decay * weights[k]
+                vel_w[k] = config.momentum * vel_w[k] - lr * step
                 vel_b[k] = config.momentum * vel_b[k] - lr * gb[k]
                 weights[k] += vel_w[k]
                 biases[k] += vel_b[k]

@@ -39,7 +39,7 @@ def test_mean_of_filtered_train_matches_analytic_rate(trains):
 
 
 def test_measured_noise_model(runtime):
-    model, stats = measure_noise_model(duration=1.0, discard=0.1, n=8)
+    model, _ = measure_noise_model(duration=1.0, discard=0.1, n=8)
     assert len(model.j) == 8 and min(model.j) > 1
     sigma = np.array(model.sigma)
     assert np.all(sigma > 3) and np.all(sigma < 40)

@@ -1,5 +1,6 @@
 """Rate functions and parameters of Hunsberger & Eliasmith (2015): soft LIF, LIF, derivatives."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -39,7 +40,8 @@ def test_soft_lif_tends_to_lif_as_gamma_shrinks():
 def test_soft_lif_derivative_equals_finite_differences(gamma):
     j = np.linspace(-2.0, 12.0, 3001)
     h = 1e-3 * gamma
-    fd = (soft_lif_rate(j + h, gamma=gamma, **TAU) - soft_lif_rate(j - h, gamma=gamma, **TAU)) / (2 * h)
+    up, down = (soft_lif_rate(j + s, gamma=gamma, **TAU) for s in (h, -h))
+    fd = (up - down) / (2 * h)
     d = soft_lif_rate_derivative(j, gamma=gamma, **TAU)
     np.testing.assert_allclose(d, fd, rtol=1e-4, atol=1e-6 * np.max(d))
 
@@ -90,7 +92,8 @@ def test_unit_output_and_derivative():
         np.testing.assert_allclose(unit_derivative(x, p, kind)[ok], fd[ok], rtol=1e-4, atol=1e-8)
     # threshold at x = 0: the hard-LIF unit is silent below it, amplitude x rate above it
     np.testing.assert_array_equal(unit_output(np.array([-1.0, 0.0]), p, "lif"), 0.0)
-    assert unit_output(1.0, p, "lif") == pytest.approx(p.amplitude * lif_rate(2.0, p.tau_rc, p.tau_ref))
+    expected = p.amplitude * lif_rate(2.0, p.tau_rc, p.tau_ref)
+    assert unit_output(1.0, p, "lif") == pytest.approx(expected)
     with pytest.raises(ValueError, match="kind"):
         unit_output(x, p, "sigmoid")
 
@@ -127,5 +130,5 @@ def test_params_defaults_and_settle_check():
     assert p.tau_s == 0.005 and p.max_rate == pytest.approx(500.0)
     with pytest.raises(ValueError, match="settle"):
         p.replace(settle=0.2)
-    with pytest.raises(Exception):
-        p.tau_rc = 0.05  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.tau_rc = 0.05
