@@ -75,13 +75,15 @@ def config(quick: bool, epochs: int | None) -> TrainConfig:
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = None, *,
         epochs: int | None = None, n_test: int | None = None, data_dir=None, work_dir=None,
-        presentation: float = 0.15, settle: float = 0.05, log=print) -> dict:
+        presentation: float = 0.15, settle: float = 0.05, sweep: int = 0, log=print) -> dict:
     """Train, convert, simulate, plot and write ``<out_dir>/table.{png,json}``.
 
     ``device`` runs the spiking networks (default: runtime in quick mode, cpp_standalone in
     full mode). ``n_test`` limits the spiking test images (default: 100 quick, all full).
     ``work_dir`` keeps the trained networks (``<variant>.npz``) and the spiking predictions
-    (``snn_<variant>.npz``): existing ones are reused, so a stopped run resumes.
+    (``snn_<variant>.npz``): existing ones are reused, so a stopped run resumes. ``sweep`` > 0:
+    also measure the spiking error on the first ``sweep`` test images against presentation
+    time and against tau_s (:func:`sweep_spiking`; one build per setting).
     """
     out_dir = Path(out_dir)
     device = device or ("runtime" if quick else "cpp_standalone")
@@ -186,10 +188,55 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
         "wall_s": None,
         "quick": bool(quick),
     }
+    if sweep:
+        result["ours"]["sweep"] = sweep_spiking(nets, Xte[:sweep], yte[:sweep], params, device,
+                                                work, log)
     _plot(result, out_dir / f"{NAME}.png")
     result["wall_s"] = result["ours"]["wall_s"] = time.perf_counter() - start
     write_result(out_dir, NAME, result)
     return result
+
+
+#: presentation times (ms) and synaptic time constants (ms) of the sweep
+SWEEP_PRESENTATION_MS = (30, 50, 80, 150)
+SWEEP_TAU_S_MS = (1, 2, 5, 10)
+
+
+def sweep_spiking(nets, X, y, params, device, work: Path, log=print) -> dict:
+    """Spiking error (%) of the converted soft-LIF networks on ``X`` against presentation time
+    (settling a third of it, tau_s as ``params``) and against tau_s (``params``' presentation);
+    each setting cached as ``work/sweep_<variant>_<presentation>_<tau_s>.json``."""
+    settings = [(p, params.tau_s * 1e3) for p in SWEEP_PRESENTATION_MS]
+    settings += [(params.presentation * 1e3, t) for t in SWEEP_TAU_S_MS
+                 if t != params.tau_s * 1e3]
+    out = {"n_images": len(X), "presentation_ms": {}, "tau_s_ms": {}}
+    for variant in SPIKING:
+        for pres_ms, tau_ms in settings:
+            path = work / (f"sweep_{variant.replace(' ', '_')}_{len(X)}_{pres_ms:g}_"
+                           f"{tau_ms:g}.json")
+            if path.exists():
+                err = json.loads(path.read_text())["error"]
+            else:
+                if pres_ms == params.presentation * 1e3:
+                    settle_ms = params.settle * 1e3
+                else:
+                    settle_ms = round(pres_ms / 3)
+                p = params.replace(presentation=pres_ms / 1e3, settle=settle_ms / 1e3,
+                                   tau_s=tau_ms / 1e3)
+                select_device(device, **({"build_dir": work / "build_sweep"}
+                                         if device != "runtime" else {}))
+                res = run_spiking(nets[variant].weights, nets[variant].biases, X, p,
+                                  block=min(len(X), 1000))
+                err = error_percent(res["pred"], y)
+                path.write_text(json.dumps({"error": err, "settle_ms": settle_ms,
+                                            "wall_s": res["wall_s"]}))
+                log(f"sweep {variant}: presentation {pres_ms:g} ms, tau_s {tau_ms:g} ms: "
+                    f"error {err:.2f} %")
+            if tau_ms == params.tau_s * 1e3:
+                out["presentation_ms"].setdefault(variant, {})[f"{pres_ms:g}"] = err
+            if pres_ms == params.presentation * 1e3:
+                out["tau_s_ms"].setdefault(variant, {})[f"{tau_ms:g}"] = err
+    return out
 
 
 def _plot(result, path):
@@ -197,7 +244,21 @@ def _plot(result, path):
     keys = ["ann relu", "ann softlif", "ann softlif noise", "snn softlif", "snn softlif noise"]
     vals = [err[k] for k in keys]
     colors = ["0.6", "tab:blue", "tab:green", "tab:blue", "tab:green"]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    sweep = result["ours"].get("sweep")
+    if sweep:
+        fig, (ax, bx, cx) = plt.subplots(1, 3, figsize=(15, 4), width_ratios=(2, 1, 1))
+        for axis, key, label in ((bx, "presentation_ms", "presentation time [ms]"),
+                                 (cx, "tau_s_ms", "$\\tau_s$ [ms]")):
+            for variant, color in zip(SPIKING, ("tab:green", "tab:blue")):
+                d = sweep[key][variant]
+                xs = sorted(d, key=float)
+                axis.plot([float(x) for x in xs], [d[x] for x in xs], "o-", color=color,
+                          label=f"snn {variant}")
+            axis.set(xlabel=label, ylabel="spiking test error [%]")
+            axis.set_title(f"first {sweep['n_images']} test images", fontsize=9)
+            axis.legend(fontsize=8)
+    else:
+        fig, ax = plt.subplots(figsize=(8, 4))
     bars = ax.bar(range(len(keys)), vals, color=colors)
     for b, k in zip(bars, keys):
         if k.startswith("snn"):
@@ -207,9 +268,9 @@ def _plot(result, path):
     ax.set_xticks(range(len(keys)), [k.replace(" ", "\n", 1) for k in keys], fontsize=9)
     ax.set_ylabel("test error [%]")
     o = result["ours"]
-    ax.set_title(f"{result['protocol']['data']}, {o['architecture']}; spiking: "
+    ax.set_title(f"{result['protocol']['data']}, {o['architecture']}\nspiking: "
                  f"{o['presentation_ms']:g} ms per image, {o['n_test_spiking']} images; "
-                 f"paper (CNN, thesis) 0.88 % spiking", fontsize=8)
+                 f"paper (CNN, thesis): 0.88 % spiking", fontsize=8)
     fig.suptitle("Hunsberger & Eliasmith 2015: rate networks and converted spiking networks",
                  fontsize=11)
     fig.tight_layout()
@@ -229,6 +290,8 @@ def main(argv=None) -> int:
     parser.add_argument("--presentation-ms", type=float, default=150.0)
     parser.add_argument("--settle-ms", type=float, default=50.0)
     parser.add_argument("--data-dir", default=None, help="MNIST IDX files (else $SPIKETEACH_DATA)")
+    parser.add_argument("--sweep", type=int, default=0, metavar="N",
+                        help="also sweep presentation time and tau_s on the first N test images")
     parser.add_argument("--work-dir", default=None,
                         help="trained networks and spiking results (resumable); "
                              "default OUT/table_work")
@@ -236,6 +299,7 @@ def main(argv=None) -> int:
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                  epochs=args.epochs, n_test=args.n_test, data_dir=args.data_dir,
                  work_dir=args.work_dir, presentation=args.presentation_ms / 1e3,
+                 sweep=args.sweep,
                  settle=args.settle_ms / 1e3)
     e = result["ours"]["error"]
     print("; ".join(f"{k} {v:.2f} %" for k, v in e.items())
