@@ -15,7 +15,7 @@ alpha-filtered spike trains (Fig. 2, panel B).
 
 Full mode: MNIST (60,000 training, 10,000 test images; $SPIKETEACH_DATA or --data-dir), the spiking
 networks on cpp_standalone (default), trained networks and spiking results kept in --work-dir so an
-interrupted run resumes. Quick mode: sklearn's 8x8 digits, a small network, 100 test images on
+interrupted run resumes. Quick mode: sklearn's 8x8 digits, a small network, 60 test images on
 the runtime device (seconds).
 
 Writes ``table.png`` and ``table.json`` (``ours.error[...]`` in percent). Usage:
@@ -79,7 +79,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
     """Train, convert, simulate, plot and write ``<out_dir>/table.{png,json}``.
 
     ``device`` runs the spiking networks (default: runtime in quick mode, cpp_standalone in
-    full mode). ``n_test`` limits the spiking test images (default: 100 quick, all full).
+    full mode). ``n_test`` limits the spiking test images (default: 60 quick, all full).
     ``work_dir`` keeps the trained networks (``<variant>.npz``) and the spiking predictions
     (``snn_<variant>.npz``): existing ones are reused, so a stopped run resumes. ``sweep`` > 0:
     also measure the spiking error on the first ``sweep`` test images against presentation
@@ -94,7 +94,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
     cfg = config(quick, epochs)
     cfg = TrainConfig(**{**cfg.__dict__, "sizes": (Xtr.shape[1],) + tuple(cfg.sizes[1:])})
     params = Hunsberger2015Params(presentation=presentation, settle=settle)
-    n_test = n_test or (100 if quick else len(Xte))
+    n_test = n_test or (60 if quick else len(Xte))
 
     select_device("runtime", target="numpy")
     noise, _ = measure_noise_model(params, duration=2.0 if quick else 10.0,
@@ -286,7 +286,7 @@ def _plot(result, path):
 
 def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success."""
-    parser = figure_parser(__doc__, quick="sklearn digits, a small network, 100 spiking test "
+    parser = figure_parser(__doc__, quick="sklearn digits, a small network, 60 spiking test "
                            "images on runtime (seconds)", out=HERE, device=None,
                            device_help="device of the spiking runs (default: runtime quick, "
                                        "cpp_standalone full)")
