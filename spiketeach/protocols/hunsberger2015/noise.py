@@ -34,7 +34,7 @@ from ...models.hunsberger2015.network import filtered_train_population
 
 # after the family layout (issue 24): spiketeach.core.devices
 from ...devices import current_device
-from ...models.hunsberger2015.params import FIG2, Hunsberger2015Params, check_positive
+from ...models.hunsberger2015.params import Hunsberger2015Params, check_positive
 from ...models.hunsberger2015.rates import lif_rate
 
 __all__ = ["measure_filtered_trains", "measure_noise_model", "NoiseModel"]
@@ -132,7 +132,3 @@ def measure_noise_model(params: Hunsberger2015Params | None = None, *, j_max: fl
         f"{params.tau_rc * 1e3:g} ms, tau_ref {params.tau_ref * 1e3:g} ms, tau_s "
         f"{params.tau_s * 1e3:g} ms, dt {params.dt * 1e3:g} ms, {duration - discard:g} s)"))
     return model, stats
-
-
-#: Fig. 2's settings, re-exported for the figure script
-FIG2_SETTINGS = FIG2
