@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "spiketeach"
-FAMILIES = ("samadi2017", "hunsberger2017", "shrestha2019")
+FAMILIES = ("samadi2017", "hunsberger2017", "shrestha2019", "hunsberger2015")
+#: families with learning in Brian2, hence a GeNN formulation and the reference/fast assembly
+LEARNING_IN_BRIAN2 = ("samadi2017", "hunsberger2017", "shrestha2019")
 
 
 def _module(path: Path) -> str:
@@ -108,7 +110,7 @@ def test_no_family_imports_another(graph, family):
         assert _offenders(graph, f"spiketeach.protocols.{family}", f"spiketeach.models.{other}") == []
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("family", LEARNING_IN_BRIAN2)
 def test_formulations_import_no_other_formulation(graph, family):
     pkg = f"spiketeach.models.{family}"
     # spiking.py assembles "reference" and "fast" (fast_*.py are its exact rewrites); genn.py
@@ -121,10 +123,14 @@ def test_formulations_import_no_other_formulation(graph, family):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_every_family_has_the_same_files_and_a_build(family):
     folder = PACKAGE / "models" / family
-    for name in ("__init__.py", "params.py", "equations.py", "network.py", "genn.py"):
+    names = ["__init__.py", "params.py", "equations.py", "network.py"]
+    names += ["spiking.py", "genn.py"] if family in LEARNING_IN_BRIAN2 else []
+    for name in names:
         assert (folder / name).is_file(), f"{family} lacks {name}"
     init = ast.parse((folder / "__init__.py").read_text())
     assert any(isinstance(n, ast.FunctionDef) and n.name == "build" for n in init.body)
+    assert any(isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "UNSUPPORTED_DEVICES"
+               for n in init.body), f"{family} does not declare UNSUPPORTED_DEVICES"
 
 
 def test_equations_modules_hold_only_strings():
