@@ -19,20 +19,21 @@ Two kinds of trial:
     learning gate, in its own results directory.
 
 How Dask workers run a binary they did not build
-    At build time the driver writes ``sweep_manifest.json`` into the build directory: the command
-    line Brian2 uses (``./main --results_dir DIR name=value ...``, see
-    ``CPPStandaloneDevice.run``), the ``group.variable`` name, dtype and size of every value a
-    trial sets, and the result file names of the output spike monitor. A worker
-    (:func:`run_compiled`) writes the trial's arrays as raw binary files into the trial's own
-    directory, executes the binary with those paths and reads the spikes back with numpy —
-    no Brian2 device object, no pickled network, no fork. The only requirement is that the build
-    directory is reachable at the same path from every worker (a shared file system on a cluster).
-    A re-run of an interrupted sweep finds the manifest and does not recompile.
+    At build time the driver writes ``sweep_manifest.json`` into the build directory: what
+    :func:`spiketeach.core.standalone.describe_binary` records (the command line Brian2 uses,
+    the name, dtype and shape of every value a trial sets, the result files of the output spike
+    monitor), the network's state layout (:meth:`BANetwork.state_layout`: a worker computes
+    ``BANetwork.initial_state(seed)`` from it, :func:`~spiketeach.models.samadi2017.network.layout_initial_state`)
+    and which variable each state key, learning rate and stimulus is. A worker writes the trial's
+    values and runs the binary with :func:`spiketeach.core.standalone.run_binary`. The build
+    directory must be reachable at the same path from every worker (a shared file system on a
+    cluster). A re-run of an interrupted sweep finds the manifest and does not recompile; a
+    manifest of an older format (:data:`MANIFEST_VERSION`) is refused with a one-line message.
 
-Results stream to ``results.jsonl`` (one JSON line per trial, written by the driver as trials
-finish, flushed and fsynced). A re-run skips trials already recorded as done; a trial that raised
-is recorded with its seed and traceback (status "failed"), does not stop the sweep, and is tried
-again on the next run. A torn last line (killed while writing) is ignored.
+The trials run on the generic engine :mod:`spiketeach.protocols.sweep`: results stream to
+``results.jsonl`` (one JSON line per trial); a re-run skips trials already recorded as done; a
+trial that raised is recorded with its seed and traceback (status "failed"), does not stop the
+sweep, and is tried again on the next run.
 """
 
 from __future__ import annotations
@@ -40,12 +41,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import time
-import traceback
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -53,18 +51,26 @@ from pathlib import Path
 import numpy as np
 
 from spiketeach.analysis.accuracy import answers_from_counts
+from spiketeach.core.progress import Progress
+from spiketeach.core.standalone import run_arg_name, run_binary
+from spiketeach.errors import UsageError
+from spiketeach.models.samadi2017.network import layout_initial_state
 from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.samadi2017.teacher_student import (LEARNER_SIZES, Teacher,
                                                              TeacherStudentTask)
-from spiketeach.core.progress import Progress, report
-from spiketeach.errors import UsageError
+from spiketeach.protocols.sweep import Task, failed_record, load_results, run_trials
 
 __all__ = ["Trial", "SweepConfig", "make_trials", "load_results", "run_sweep", "teacher_for",
-           "run_rate_job", "build_spiking", "run_compiled", "run_spiking_trial",
-           "add_parser", "run_from_args", "SPIKING_ALGORITHM"]
+           "trial_data", "presentation_inputs", "run_rate_job", "build_spiking", "state_manifest",
+           "check_manifest", "trial_state",
+           "spiking_values", "run_spiking_trial", "summarise", "add_parser", "run_from_args",
+           "SPIKING_ALGORITHM", "MANIFEST", "MANIFEST_VERSION"]
 
 SPIKING_ALGORITHM = "LIF-BA"
 MANIFEST = "sweep_manifest.json"
+#: format of :data:`MANIFEST` (1: before the run of a compiled binary moved to
+#: spiketeach.core.standalone and the state layout was recorded; it had no "version" field)
+MANIFEST_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,12 @@ class Trial:
     @property
     def key(self) -> str:
         return f"{self.algorithm}/{self.depth}/{self.seed}"
+
+    @property
+    def ids(self) -> dict:
+        """The fields that identify this trial in its record."""
+        return {"key": self.key, "algorithm": self.algorithm, "depth": self.depth,
+                "seed": self.seed}
 
 
 @dataclass
@@ -245,8 +257,7 @@ def _rate_batch(cfg: SweepConfig, algorithm: str, depth: int, seeds, cache_dir) 
 
 
 def _failed(trial: Trial) -> dict:
-    return {"key": trial.key, "algorithm": trial.algorithm, "depth": trial.depth,
-            "seed": trial.seed, "status": "failed", "error": traceback.format_exc(limit=8)}
+    return failed_record(trial.ids)
 
 
 # --------------------------------------------------------------------------- spiking trials
@@ -266,19 +277,26 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
 
     A build directory that already holds a manifest for the same configuration is reused without
     recompiling (so an interrupted sweep resumes at once).
+
+    Raises
+    ------
+    UsageError
+        If the build directory holds a manifest of another format (an older spiketeach).
     """
     build_dir = Path(build_dir).resolve()
     path = build_dir / MANIFEST
     fingerprint = _fingerprint(cfg)
     if path.exists():
         manifest = json.loads(path.read_text())
+        check_manifest(manifest, path)
         if manifest.get("fingerprint") == fingerprint and (build_dir / "main").exists():
             return manifest
     from brian2 import device
 
     from spiketeach.core.devices import reset_device, select_device
-    from spiketeach.models import samadi2017
     from spiketeach.core.schedule import PresentationSchedule
+    from spiketeach.core.standalone import describe_binary
+    from spiketeach.models import samadi2017
 
     params = params or SamadiParams()
     flags = spiking_schedule_flags(cfg)
@@ -296,29 +314,27 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
         device.build(directory=str(build_dir), compile=True, run=False)
         views = ban.state_views()
         init0 = ban.initial_state(0)
+        eta_views = {str(k): ban.layers[k].eta for k in ban.learning_layers}
+        timed = {"stimulus": ban.stimulus, "target_drive": ban.target_drive,
+                 "learning_gate": ban.learning_gate}
         # synapse arrays have size 0 until the binary creates the synapses: take the sizes
         # from the network's own initial state
-        state_vars = {k: _var_spec(v, np.size(init0[k])) for k, v in views.items()}
-        eta_vars = {str(k): _var_spec(ban.layers[k].eta) for k in ban.learning_layers}
-        timed = {"stimulus": _timed_spec(ban.stimulus), "target_drive": _timed_spec(ban.target_drive),
-                 "learning_gate": _timed_spec(ban.learning_gate)}
+        run_values = [(v, int(np.size(init0[k]))) for k, v in views.items()]
+        run_values += list(eta_views.values()) + list(timed.values())
         mon = ban.output_spikes
-        outputs = {v: [device.get_array_filename(mon.variables[v]),
-                       np.dtype(mon.variables[v].dtype).str] for v in ("i", "t")}
-        env = dict(device.run_environment_variables)
-        from brian2 import prefs
-        env.update(prefs["devices.cpp_standalone.run_environment_variables"])
-        run_cmd = prefs.devices.cpp_standalone.run_cmd_unix
-        manifest = {"fingerprint": fingerprint, "config": cfg.as_dict(),
-                    "project_dir": str(build_dir),
-                    "run_cmd": [run_cmd] if isinstance(run_cmd, str) else list(run_cmd),
-                    "env": {k: str(v) for k, v in env.items()},
-                    "state_vars": state_vars, "eta_vars": eta_vars, "eta_on": eta_on,
-                    "timed": timed, "outputs": outputs, "learn_flags": flags.tolist(),
-                    "n_presentations": schedule.n, "presentation_s": float(params.presentation),
-                    "settle_s": float(params.settle), "gate_dt_s": float(schedule.gate_dt),
-                    "n_outputs": cfg.layer_sizes[-1], "builds": _count_build(build_dir),
-                    "build_s": time.perf_counter() - t0}
+        manifest = {"version": MANIFEST_VERSION, "fingerprint": fingerprint,
+                    "config": cfg.as_dict(),
+                    **describe_binary(run_values, {v: mon.variables[v] for v in ("i", "t")},
+                                      project_dir=build_dir),
+                    **state_manifest(ban),
+                    "eta_vars": {k: {"name": run_arg_name(v)} for k, v in eta_views.items()},
+                    "timed": {k: {"name": run_arg_name(v)} for k, v in timed.items()}}
+        manifest.update({"eta_on": eta_on, "learn_flags": flags.tolist(),
+                         "n_presentations": schedule.n,
+                         "presentation_s": float(params.presentation),
+                         "settle_s": float(params.settle), "gate_dt_s": float(schedule.gate_dt),
+                         "n_outputs": cfg.layer_sizes[-1], "builds": _count_build(build_dir),
+                         "build_s": time.perf_counter() - t0})
     finally:
         reset_device()
     tmp = path.with_suffix(".tmp")
@@ -326,6 +342,29 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
     os.replace(tmp, path)
     progress(f"built {build_dir} in {manifest['build_s']:.1f} s")
     return manifest
+
+
+def state_manifest(ban) -> dict:
+    """What a worker needs of ``ban`` (a built :class:`BANetwork`) to start a trial from
+    ``ban.initial_state(seed)`` without the network: its ``state_layout`` and, per key of
+    ``state_views``, the variable that key sets (``{"state_layout": ..., "state_vars": {key:
+    {"name": "group.var"}}}``)."""
+    views = ban.state_views()
+    missing = sorted(set(views) - set(ban.initial_state(0)))
+    if missing:
+        raise ValueError(f"the network's initial_state lacks the state keys {missing}")
+    return {"state_layout": ban.state_layout(),
+            "state_vars": {k: {"name": run_arg_name(v)} for k, v in views.items()}}
+
+
+def check_manifest(manifest: dict, path=MANIFEST) -> None:
+    """Refuse a manifest of another format than :data:`MANIFEST_VERSION`, in one line."""
+    version = manifest.get("version", 1)
+    if version != MANIFEST_VERSION:
+        where = Path(path).parent if str(path) != MANIFEST else "its build directory"
+        raise UsageError(f"{path} is a sweep manifest of format {version} (written by another "
+                         f"spiketeach); this one reads format {MANIFEST_VERSION}: delete "
+                         f"{where} to rebuild (finished trials in results.jsonl are kept)")
 
 
 def _count_build(build_dir: Path) -> int:
@@ -342,95 +381,40 @@ def _fingerprint(cfg: SweepConfig) -> str:
     return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _var_spec(view, size=None) -> dict:
-    var = view.variable
-    size = 1 if var.scalar else int(var.size if size is None else size)
-    return {"name": f"{view.group_name}.{view.name}", "dtype": np.dtype(var.dtype).str,
-            "size": size}
-
-
-def _timed_spec(ta) -> dict:
-    return {"name": f"{ta.name}.values", "dtype": np.dtype(ta.values.dtype).str,
-            "shape": list(ta.values.shape)}
-
-
-def run_compiled(manifest: dict, values: dict[str, np.ndarray], results_dir: str | os.PathLike,
-                 timeout: float | None = None) -> dict[str, np.ndarray]:
-    """Run the compiled binary once with ``values`` and return the output spikes.
-
-    This is what ``CPPStandaloneDevice.run(results_directory=..., run_args=...)`` does, done
-    without the device object so that any process (a Dask worker on another host) can do it:
-    array values are written as raw files into ``results_dir/args`` and passed as
-    ``group.var=PATH`` (scalars inline), after ``--results_dir``.
-
-    Parameters
-    ----------
-    manifest : dict
-        From :func:`build_spiking`.
-    values : dict
-        ``"group.var"`` or ``"timedarray.values"`` -> array (or scalar).
-    results_dir : path
-        A directory of this run's own (created).
-    """
-    results_dir = Path(results_dir).resolve()
-    args_dir = results_dir / "args"
-    args_dir.mkdir(parents=True, exist_ok=True)
-    specs = {s["name"]: s for s in manifest["state_vars"].values()}
-    specs.update({s["name"]: s for s in manifest["eta_vars"].values()})
-    specs.update({s["name"]: s for s in manifest["timed"].values()})
-    argv = []
-    for name, value in values.items():
-        spec = specs.get(name)
-        if spec is None:
-            raise KeyError(f"{name} is not a run-time value of this build")
-        arr = np.asarray(value, dtype=spec["dtype"])
-        expected = tuple(spec["shape"]) if "shape" in spec else (spec["size"],)
-        if arr.size == 1 and expected == (1,):
-            argv.append(f"{name}={arr.item()!r}")
-            continue
-        if arr.shape != expected and arr.reshape(-1).shape != (int(np.prod(expected)),):
-            raise ValueError(f"{name}: shape {arr.shape}, the build expects {expected}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or inf")
-        fname = args_dir / f"{name.replace('.', '_')}.dat"
-        np.ascontiguousarray(arr).tofile(fname)
-        argv.append(f"{name}={fname}")
-    env = dict(os.environ)
-    env.update(manifest["env"])
-    with open(results_dir / "stdout.txt", "w") as out:
-        proc = subprocess.run(manifest["run_cmd"] + ["--results_dir", str(results_dir) + os.sep]
-                              + argv, cwd=manifest["project_dir"], env=env, stdout=out,
-                              stderr=subprocess.STDOUT, timeout=timeout)
-    if proc.returncode:
-        tail = (results_dir / "stdout.txt").read_text()[-2000:]
-        raise RuntimeError(f"binary failed with exit code {proc.returncode}: {tail}")
-    out = {}
-    for key, (fname, dtype) in manifest["outputs"].items():
-        out[key] = np.fromfile(results_dir / fname, dtype=dtype)
-    return out
-
-
-def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tuple[dict, dict]:
-    """run-time values of one spiking trial, and the labels/flags to score it."""
-    from spiketeach.models.samadi2017.initialisation import init_broadcast_alignment, init_forward
-    from spiketeach.protocols.samadi2017.training import targets_to_drive
-
-    cfg = SweepConfig(**manifest["config"])
-    params = cfg.params
-    sizes = cfg.layer_sizes
-    x_test, y_test, x_train, y_train = trial_data(seed, cfg.n_train, cfg.n_test, params, cache_dir)
-    flags = np.asarray(manifest["learn_flags"])
+def presentation_inputs(cfg: SweepConfig, seed: int, cache_dir=None) -> tuple[np.ndarray, np.ndarray]:
+    """(inputs, labels) of a spiking trial's presentations in order: the test set, then
+    (``eval_every`` training examples + the test set) repeated (:func:`spiking_schedule_flags`)."""
+    x_test, y_test, x_train, y_train = trial_data(seed, cfg.n_train, cfg.n_test, cfg.params,
+                                                  cache_dir)
     inputs, labels = [x_test], [y_test]
     for b in range(cfg.n_train // cfg.eval_every):
         sl = slice(b * cfg.eval_every, (b + 1) * cfg.eval_every)
         inputs += [x_train[sl], x_test]
         labels += [y_train[sl], y_test]
-    inputs, labels = np.vstack(inputs), np.concatenate(labels)
-    # the same Appendix-B initialisation as BANetwork.initial_state(seed)
-    rng = np.random.default_rng(seed)
-    W, b = init_forward(sizes, params, rng)
-    B = init_broadcast_alignment(sizes, params, rng)
-    state = _initial_state(manifest, sizes, W, b, B)
+    return np.vstack(inputs), np.concatenate(labels)
+
+
+def trial_state(manifest: dict, seed: int, params: SamadiParams) -> dict[str, np.ndarray]:
+    """The built network's ``initial_state(seed)`` (Appendix B), by state key, from the layout
+    the manifest recorded at build time."""
+    state = layout_initial_state(manifest["state_layout"], params, seed)
+    missing = sorted(set(manifest["state_vars"]) - set(state))
+    if missing:
+        raise ValueError(f"the initial state of the recorded layout lacks {missing}")
+    return {k: state[k] for k in manifest["state_vars"]}
+
+
+def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tuple[dict, dict]:
+    """run-time values of one spiking trial, and the labels/flags to score it."""
+    from spiketeach.protocols.samadi2017.training import targets_to_drive
+
+    check_manifest(manifest)
+    cfg = SweepConfig(**manifest["config"])
+    sizes = cfg.layer_sizes
+    flags = np.asarray(manifest["learn_flags"])
+    inputs, labels = presentation_inputs(cfg, seed, cache_dir)
+    # the sweep's parameters (its feedback gamma), as the rate trials of the same seed
+    state = trial_state(manifest, seed, cfg.params)
     values = {manifest["state_vars"][k]["name"]: v for k, v in state.items()}
     n_layers = len(sizes) - 1
     for k, spec in manifest["eta_vars"].items():
@@ -447,28 +431,6 @@ def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tup
     return values, {"labels": labels, "flags": flags}
 
 
-def _initial_state(manifest, sizes, W, b, B) -> dict[str, np.ndarray]:
-    """The state dict of :meth:`BANetwork.initial_state` for explicit W, b, B."""
-    n_layers = len(sizes) - 1
-    state = {}
-    for key, spec in manifest["state_vars"].items():
-        group, var = key.split(".")
-        digits = re.sub(r"\D", "", group)
-        k = int(digits) if digits else None
-        if group.startswith("layer") and var == "b":
-            state[key] = b[k]
-        elif group.startswith("forward") and var == "w":
-            state[key] = W[k].T.ravel()
-        elif group.startswith("feedback") and var == "B":
-            M = np.eye(sizes[-1]) if k == n_layers - 1 else B[k]
-            state[key] = np.hstack([M, -M]).T.ravel()
-        elif group == "layer0" and var == "P":
-            state[key] = np.ones(spec["size"])
-        else:  # potentials, momenta, accumulators start at 0
-            state[key] = np.zeros(spec["size"])
-    return state
-
-
 def run_spiking_trial(manifest: dict, depth: int, seed: int, results_root: str | os.PathLike,
                       cache_dir=None, keep_results: bool = False) -> dict:
     """One LIF-BA trial: one run of the compiled binary in ``results_root/<depth>_<seed>``."""
@@ -477,7 +439,7 @@ def run_spiking_trial(manifest: dict, depth: int, seed: int, results_root: str |
         t0 = time.perf_counter()
         values, meta = spiking_values(manifest, depth, seed, cache_dir)
         rdir = Path(results_root) / f"d{depth}_s{seed}"
-        spikes = run_compiled(manifest, values, rdir)
+        spikes = run_binary(manifest, values, rdir)
         counts = _window_counts(spikes["i"], spikes["t"], manifest)
         answers = answers_from_counts(counts)
         cfg = SweepConfig(**manifest["config"])
@@ -508,64 +470,29 @@ def _window_counts(spike_i, spike_t, manifest) -> np.ndarray:
 
 # --------------------------------------------------------------------------- the driver
 
-def load_results(path: str | os.PathLike) -> dict[str, dict]:
-    """Trial key -> last record in a results file; a torn (partly written) line is ignored."""
-    out = {}
-    path = Path(path)
-    if not path.exists():
-        return out
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # killed while writing this line: the trial runs again
-            if rec.get("status") == "done" or out.get(rec["key"], {}).get("status") != "done":
-                out[rec["key"]] = rec
-    return out
-
-
-def _append(f, record: dict) -> None:
-    f.write(json.dumps(record) + "\n")
-    f.flush()
-    os.fsync(f.fileno())
-
-
-def _jobs(cfg: SweepConfig, todo: list[Trial]):
+def _tasks(cfg: SweepConfig, todo: list[Trial], call) -> list[Task]:
     """Group trials into tasks: rate trials of one (algorithm, depth) in chunks of seeds."""
     if cfg.kind == "spiking":  # seed outermost: a partial sweep has every depth of its seeds
-        return [[t] for t in sorted(todo, key=lambda t: (t.seed, t.algorithm, t.depth))]
-    groups: dict[tuple, list[Trial]] = {}
-    for t in todo:
-        groups.setdefault((t.algorithm, t.depth), []).append(t)
-    jobs = []
-    for trials in groups.values():
-        for i in range(0, len(trials), cfg.chunk):
-            jobs.append(trials[i:i + cfg.chunk])
-    # seed chunks outermost so a worker reuses the teachers it has just computed
-    jobs.sort(key=lambda ts: (ts[0].seed, ts[0].algorithm, ts[0].depth))
-    return jobs
-
-
-def _terminate_line(path: Path) -> None:
-    """Make sure a torn last line does not glue onto the next record."""
-    if path.exists() and path.stat().st_size:
-        with open(path, "rb") as f:
-            f.seek(-1, os.SEEK_END)
-            last = f.read(1)
-        if last != b"\n":
-            with open(path, "a") as f:
-                f.write("\n")
+        jobs = [[t] for t in sorted(todo, key=lambda t: (t.seed, t.algorithm, t.depth))]
+    else:
+        groups: dict[tuple, list[Trial]] = {}
+        for t in todo:
+            groups.setdefault((t.algorithm, t.depth), []).append(t)
+        jobs = []
+        for trials in groups.values():
+            for i in range(0, len(trials), cfg.chunk):
+                jobs.append(trials[i:i + cfg.chunk])
+        # seed chunks outermost so a worker reuses the teachers it has just computed
+        jobs.sort(key=lambda ts: (ts[0].seed, ts[0].algorithm, ts[0].depth))
+    return [Task(*call(job), trials=[t.ids for t in job]) for job in jobs]
 
 
 def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike, *,
               workers: int = 1, scheduler: str | None = None, build_dir=None,
               teacher_cache=None, keep_runs: bool = False, progress=print,
               on_result=None) -> dict[str, dict]:
-    """Run every trial not yet done; return all records (key -> record).
+    """Run every trial not yet done on :func:`spiketeach.protocols.sweep.run_trials`; return
+    all records (key -> record).
 
     Parameters
     ----------
@@ -591,96 +518,21 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
         Called with each record after it is written (tests use it to interrupt a sweep).
     """
     out_dir = Path(out_dir).resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results_path = out_dir / "results.jsonl"
-    config_path = out_dir / "config.json"
-    if config_path.exists():
-        # chunk only groups trials into tasks; every other field changes the results
-        # (a field added later and missing from an old config.json holds its default)
-        old = {**SweepConfig(kind=cfg.kind).as_dict(), **json.loads(config_path.read_text())}
-        old = {k: v for k, v in old.items() if k != "chunk"}
-        if old != {k: v for k, v in cfg.as_dict().items() if k != "chunk"}:
-            raise UsageError(f"{out_dir} holds a sweep with another configuration: {old}; "
-                             "choose another --out")
-    else:
-        config_path.write_text(json.dumps(cfg.as_dict(), indent=2))
-    done = {k: r for k, r in load_results(results_path).items() if r["status"] == "done"}
-    todo = [t for t in trials if t.key not in done]
-    total = len(trials)
-    progress(f"sweep: {total} trials, {total - len(todo)} already done, {len(todo)} to run")
-    if not todo:
-        return load_results(results_path)
     cache = str(Path(teacher_cache).resolve() if teacher_cache else out_dir / "teachers")
-    manifest = None
-    if cfg.kind == "spiking":
-        manifest = build_spiking(cfg, build_dir or out_dir / "build", progress=progress)
-    jobs = _jobs(cfg, todo)
 
-    def call(job):
+    def make_tasks(todo: list[Trial]) -> list[Task]:
         if cfg.kind == "rate":
-            return (run_rate_job, cfg.as_dict(), job[0].algorithm, job[0].depth,
-                    [t.seed for t in job], cache)
-        return (run_spiking_trial, manifest, job[0].depth, job[0].seed, str(out_dir / "runs"),
-                cache, keep_runs)
+            return _tasks(cfg, todo, lambda job: (run_rate_job, (
+                cfg.as_dict(), job[0].algorithm, job[0].depth, [t.seed for t in job], cache)))
+        manifest = build_spiking(cfg, build_dir or out_dir / "build", progress=progress)
+        return _tasks(cfg, todo, lambda job: (run_spiking_trial, (
+            manifest, job[0].depth, job[0].seed, str(out_dir / "runs"), cache, keep_runs)))
 
-    _terminate_line(results_path)
-    n_done, n_failed, t0 = total - len(todo), 0, time.perf_counter()
-    started = n_done
-    with open(results_path, "a") as f:
-        def record(results):
-            nonlocal n_done, n_failed
-            if isinstance(results, dict):  # a spiking task is one trial
-                results = [results]
-            for rec in results:
-                _append(f, rec)
-                n_done += 1
-                if rec["status"] != "done":
-                    n_failed += 1
-                    progress(f"trial {rec['key']} (seed {rec['seed']}) failed:\n{rec['error']}")
-                if on_result is not None:
-                    on_result(rec)
-            rate = (n_done - started) / max(time.perf_counter() - t0, 1e-9)
-            eta = (total - n_done) / rate if rate > 0 else float("inf")
-            report(progress, f"{n_done}/{total} trials done ({n_failed} failed), "
-                   f"{rate * 60:.1f} trials/min, ETA {_fmt_s(eta)}",
-                   done=n_done, total=total, failed=n_failed)
-
-        if workers == 0 and scheduler is None:
-            for job in jobs:
-                fn, *args = call(job)
-                record(fn(*args))
-        else:
-            from dask.distributed import Client, LocalCluster, as_completed
-
-            cluster = None
-            if scheduler is None:
-                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
-                client = Client(cluster)
-            else:
-                client = Client(scheduler)
-            try:
-                futures = [client.submit(*call(job), pure=False) for job in jobs]
-                for fut in as_completed(futures):
-                    try:
-                        results = fut.result()
-                    except Exception:  # the worker died: report the trials, go on
-                        job = jobs[futures.index(fut)]
-                        results = [_failed(t) for t in job]
-                    record(results)
-                    fut.release()
-            finally:
-                client.close()
-                if cluster is not None:
-                    cluster.close()
-    return load_results(results_path)
-
-
-def _fmt_s(s: float) -> str:
-    if not np.isfinite(s):
-        return "?"
-    return f"{int(s // 3600)}h{int(s % 3600 // 60):02d}m" if s >= 3600 else \
-        f"{int(s // 60)}m{int(s % 60):02d}s"
+    # chunk only groups trials into tasks; every other field changes the results
+    return run_trials(trials, out_dir, make_tasks, config=cfg.as_dict(),
+                      config_defaults=SweepConfig(kind=cfg.kind).as_dict(),
+                      config_ignore=("chunk",), workers=workers, scheduler=scheduler,
+                      progress=progress, on_result=on_result)
 
 
 def summarise(records: dict[str, dict]) -> dict:
