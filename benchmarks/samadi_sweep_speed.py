@@ -7,9 +7,9 @@ Both ways run the same trials (same seeds, teachers, initial weights, stimuli), 
 one core, in this one script:
 
 ``compile_once``
-    :func:`spiketeach.protocols.sweep.build_spiking` generates and compiles ONE binary; every
+    :func:`spiketeach.protocols.samadi2017.depth_sweep.build_spiking` generates and compiles ONE binary; every
     trial is a run of it with the trial's values on the command line (``run_args``), in its own
-    results directory (:func:`spiketeach.protocols.sweep.run_spiking_trial`) -- what a Dask
+    results directory (:func:`spiketeach.protocols.samadi2017.depth_sweep.run_spiking_trial`) -- what a Dask
     worker does.
 ``rebuild``
     the straightforward way: per trial, build the network with the trial's seed and depth, generate
@@ -35,7 +35,7 @@ import numpy as np
 
 import spiketeach
 from spiketeach.core.devices import reset_device, select_device
-from spiketeach.protocols import sweep
+from spiketeach.protocols.samadi2017 import depth_sweep as sweep
 
 HERE = Path(__file__).resolve().parent
 
@@ -72,15 +72,9 @@ def rebuild(cfg, trials, work: Path, teachers: Path) -> dict:
             ban = samadi2017.build(cfg.layer_sizes, sched, params=params, seed=seed, depth=depth,
                                    target_drive_high=cfg.target_drive_high)
             # the same inputs and labels as the compile-once trial
-            manifest = {"config": cfg.as_dict(), "learn_flags": flags.tolist(),
-                        "state_vars": {}, "eta_vars": {}, "eta_on": {},
-                        "timed": {"stimulus": {"name": "s"}, "target_drive": {"name": "d"},
-                                  "learning_gate": {"name": "g"}},
-                        "presentation_s": float(params.presentation),
-                        "settle_s": float(params.settle), "gate_dt_s": float(sched.gate_dt)}
-            values, meta = sweep.spiking_values(manifest, depth, seed, teachers)
-            result = run_block(ban, None, values["s"], meta["labels"], meta["flags"])
-            wrong = (result.answers != result.labels)[meta["flags"] == 0].reshape(-1, cfg.n_test)
+            inputs, labels = sweep.presentation_inputs(cfg, seed, teachers)
+            result = run_block(ban, None, inputs, labels, flags)
+            wrong = (result.answers != result.labels)[flags == 0].reshape(-1, cfg.n_test)
             curves.append(wrong.mean(axis=1).tolist())
         finally:
             reset_device()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from spiketeach.core.devices import DEVICES
 from spiketeach.errors import SpiketeachError, UsageError
-from spiketeach.protocols import sweep as _sweep
+from spiketeach.protocols.samadi2017 import depth_sweep as _sweep
 
 __all__ = ["main", "figure_scripts"]
 
@@ -192,7 +192,7 @@ def parse_layers(text: str, dataset: str) -> list[int]:
 
 
 def _check_sweep_args(args) -> None:
-    """The ranges of ``spiketeach sweep``'s options (its parser lives in protocols.sweep)."""
+    """The ranges of ``spiketeach sweep``'s options (its parser lives in protocols.samadi2017.depth_sweep)."""
     for name, minimum in (("trials", 1), ("seed", 0), ("workers", 0), ("n_train", 1),
                           ("eval_every", 1), ("n_test", 1)):
         value = getattr(args, name)

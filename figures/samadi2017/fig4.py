@@ -7,7 +7,7 @@ The teacher–student task of Fig. 3 learned by the spiking network of dynamic L
 by broadcast alignment (eqs. 2.1–2.3, 2.7, 2.11–2.13; :func:`spiketeach.models.samadi2017.spiking.build_ba_network`),
 depths 1…9. Each trial is one run of ONE compiled cpp_standalone binary (every layer can learn;
 depth-k gives the first layers η = 0 at run time), in its own results directory, fanned out on
-Dask (:mod:`spiketeach.protocols.sweep`).
+Dask (:mod:`spiketeach.protocols.samadi2017.depth_sweep`).
 
 Protocol choices (recorded in the JSON):
 
@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 import spiketeach
-from spiketeach.protocols import sweep
+from spiketeach.protocols.samadi2017 import depth_sweep as sweep
 from spiketeach.results import add_sweep_options, figure_parser
 
 NAME = "fig4"

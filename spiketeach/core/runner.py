@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 from spiketeach.core.devices import DeviceError, brian2_supports_run_args, current_device
+from spiketeach.core.standalone import checked_value, run_arg_name
 
 import warnings
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ class BlockRunner:
     each block is a re-run of that binary with ``run_args``; in runtime mode the network is
     restored to its t = 0 state and the values are set directly. Either way a block starts
     from exactly the values passed in, so blocks chain (and resume from checkpoints) identically
-    on every device.
+    on every device. (A process that did not build the network, e.g. a Dask worker on another
+    machine, re-runs its binary with :mod:`spiketeach.core.standalone` instead.)
 
     Parameters
     ----------
@@ -74,21 +76,12 @@ class BlockRunner:
             elif current_device().standalone and not self.seeded:
                 raise DeviceError("per-block seeds on cpp_standalone need a BlockRunner built "
                                   "with seeded=True")
-        # Brian2 hashes run_args arrays through their buffer: they must be contiguous
+        # checked as for a re-run by another process (core.standalone): contiguous, of the
+        # TimedArrays' shapes, finite
+        timed_arrays = {ta: checked_value(run_arg_name(ta), v, float, ta.values.shape)
+                        for ta, v in (timed_arrays or {}).items()}
         pairs = values.items() if isinstance(values, dict) else (values or [])
-        values = [(k, np.ascontiguousarray(v)) for k, v in pairs]
-        timed_arrays = {k: np.ascontiguousarray(v, dtype=float)
-                        for k, v in (timed_arrays or {}).items()}
-        for ta, arr in timed_arrays.items():
-            arr = np.asarray(arr, dtype=float)
-            if arr.shape != ta.values.shape:
-                raise ValueError(f"new values for {ta.name} have shape {arr.shape}; "
-                                 f"the network was built for {ta.values.shape}")
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"new values for {ta.name} contain NaN or inf")
-        for view, arr in values:
-            if not np.all(np.isfinite(np.asarray(arr, dtype=float))):
-                raise ValueError(f"values for {view.group_name}.{view.name} contain NaN or inf")
+        values = [(view, checked_value(run_arg_name(view), v)) for view, v in pairs]
         if current_device().name == "genn":
             self._run_genn(values, timed_arrays)
         elif current_device().standalone:

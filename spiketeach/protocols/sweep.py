@@ -1,512 +1,64 @@
-"""Depth-of-learning sweeps (Samadi, Lillicrap & Tweed 2017, §3.1, Figs. 3–4) on Dask.
+"""Sweeps of independent trials on Dask: resumable, failures recorded, progress reported.
 
-A *trial* is one (algorithm, depth, seed): a learner 2-10×8-2 (:data:`LEARNER_SIZES`) mimics the
-teacher of ``seed`` (:class:`~spiketeach.protocols.samadi2017.teacher_student.TeacherStudentTask`), starting
-from the Appendix-B initialisation of ``seed``, with only its last ``depth`` weight layers learning.
-The seed fixes teacher, initial weights and data for every algorithm, so algorithms and depths are
-compared on paired trials.
+A protocol names its trials (any objects with a unique ``key``) and says how to run the ones not
+done yet as tasks (:class:`Task`: a module-level function and its arguments, returning one
+record or a list of records); :func:`run_trials` does the rest:
 
-Two kinds of trial:
+* results stream to ``results.jsonl`` in the output directory, one JSON line per trial, written
+  by the driver as tasks finish, flushed and fsynced; a torn last line (killed while writing) is
+  ignored (:func:`load_results`);
+* ``config.json`` records the protocol's configuration; a re-run with another configuration in
+  the same directory is refused, a re-run with the same one skips the trials already done;
+* a trial that raised is recorded with its traceback (status "failed", :func:`failed_record`),
+  does not stop the sweep, and is tried again on the next run; a task whose worker died is
+  recorded as failed for each of its trials;
+* tasks run on a local Dask cluster (``workers`` processes, one thread each), on an existing
+  scheduler (``scheduler="tcp://host:8786"``; its workers must see the output directory at the
+  same path), or, with ``workers=0``, one after the other in this process;
+* one progress line per finished task: trials done / total, failures, rate and ETA.
 
-``rate``
-    The non-spiking references BP, FA, BA, DF (:mod:`spiketeach.models.samadi2017.rate`). Trials of one
-    (algorithm, depth) are batched: one Dask task trains a chunk of seeds together in numpy.
-``spiking``
-    The LIF learner trained by broadcast alignment ("LIF-BA"). ONE cpp_standalone binary is built
-    per network shape, with every layer able to learn; depth-k freezes the first layers by giving
-    them η = 0 through ``run_args`` (exact: their weights, biases and momenta stay at their initial
-    values). Each trial is one run of that binary with its own initial weights, stimuli, targets and
-    learning gate, in its own results directory.
-
-How Dask workers run a binary they did not build
-    At build time the driver writes ``sweep_manifest.json`` into the build directory: the command
-    line Brian2 uses (``./main --results_dir DIR name=value ...``, see
-    ``CPPStandaloneDevice.run``), the ``group.variable`` name, dtype and size of every value a
-    trial sets, and the result file names of the output spike monitor. A worker
-    (:func:`run_compiled`) writes the trial's arrays as raw binary files into the trial's own
-    directory, executes the binary with those paths and reads the spikes back with numpy —
-    no Brian2 device object, no pickled network, no fork. The only requirement is that the build
-    directory is reachable at the same path from every worker (a shared file system on a cluster).
-    A re-run of an interrupted sweep finds the manifest and does not recompile.
-
-Results stream to ``results.jsonl`` (one JSON line per trial, written by the driver as trials
-finish, flushed and fsynced). A re-run skips trials already recorded as done; a trial that raised
-is recorded with its seed and traceback (status "failed"), does not stop the sweep, and is tried
-again on the next run. A torn last line (killed while writing) is ignored.
+The Samadi et al. (2017) depth-of-learning sweep
+(:mod:`spiketeach.protocols.samadi2017.depth_sweep`) is built on it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
-import shutil
-import subprocess
-import sys
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 
-from spiketeach.analysis.accuracy import answers_from_counts
-from spiketeach.models.samadi2017.params import SamadiParams
-from spiketeach.protocols.samadi2017.teacher_student import (LEARNER_SIZES, Teacher,
-                                                             TeacherStudentTask)
-from spiketeach.core.progress import Progress, report
+from spiketeach.core.progress import report
 from spiketeach.errors import UsageError
 
-__all__ = ["Trial", "SweepConfig", "make_trials", "load_results", "run_sweep", "teacher_for",
-           "run_rate_job", "build_spiking", "run_compiled", "run_spiking_trial",
-           "add_parser", "run_from_args", "SPIKING_ALGORITHM"]
+__all__ = ["RESULTS", "CONFIG", "Task", "failed_record", "load_results", "run_trials"]
 
-SPIKING_ALGORITHM = "LIF-BA"
-MANIFEST = "sweep_manifest.json"
-
-
-@dataclass(frozen=True)
-class Trial:
-    algorithm: str
-    depth: int
-    seed: int
-
-    @property
-    def key(self) -> str:
-        return f"{self.algorithm}/{self.depth}/{self.seed}"
+RESULTS = "results.jsonl"
+CONFIG = "config.json"
 
 
 @dataclass
-class SweepConfig:
-    """Protocol of one sweep (every trial of it shares these).
+class Task:
+    """One unit of work: ``fn(*args)`` returns one record (a dict with "key" and "status") or
+    a list of them. ``fn`` must be importable by the workers (a module-level function).
+    ``trials`` holds the identifying fields (``{"key": ..., ...}``) of the trials it runs: if
+    the task itself dies, each is recorded as failed with these fields."""
 
-    Parameters
-    ----------
-    kind : {"rate", "spiking"}
-    layer_sizes : list of int
-        Learner shape (2-10×8-2 as in §3.1).
-    n_train : int
-        Training examples per trial (online, one example per update / presentation).
-    eval_every : int
-        Test on the held-out set after every ``eval_every`` training examples (and before).
-    n_test : int
-        Held-out examples per test (the same set each time).
-    eta_scale : float or dict
-        η = eta_scale / fan-in per example (§2.6); a dict gives one value per algorithm.
-    target_high : float
-        Rate target y* of the correct output (the others 0): 0.8, reachable below c1 = 0.82.
-    target_drive_high : float
-        Spiking: drive of the correct output's target cell (its rate ≈ 0.8 at dt = 0.25 ms).
-    chunk : int
-        Rate: seeds per Dask task (trained together in numpy).
-    feedback_gamma : float, optional
-        γ of eq. A.6, the slope that scales the BA/DF feedback matrices per hidden-to-hidden link
-        (:func:`~spiketeach.models.samadi2017.initialisation.init_broadcast_alignment`); None keeps
-        :class:`SamadiParams`' default (c1 c2). Fig. 3 uses the paper's estimate of the mean
-        da/dv, 0.034 (figures/samadi2017/fig3.py).
-    """
-
-    kind: str = "rate"
-    layer_sizes: list = field(default_factory=lambda: list(LEARNER_SIZES))
-    n_train: int = 10_000
-    eval_every: int = 1_000
-    n_test: int = 500
-    eta_scale: float | dict = 1.0
-    target_high: float = 0.8
-    target_drive_high: float = 20.0
-    chunk: int = 100
-    feedback_gamma: float | None = None
-
-    def __post_init__(self):
-        if self.kind not in ("rate", "spiking"):
-            raise ValueError(f"kind must be 'rate' or 'spiking', got {self.kind!r}")
-        if self.n_train % self.eval_every:
-            raise ValueError("n_train must be a multiple of eval_every")
-
-    @property
-    def params(self) -> SamadiParams:
-        """The model parameters of this sweep's trials."""
-        if self.feedback_gamma is None:
-            return SamadiParams()
-        return SamadiParams(gamma=float(self.feedback_gamma))
-
-    def eta_for(self, algorithm: str) -> float:
-        if isinstance(self.eta_scale, dict):
-            return float(self.eta_scale[algorithm])
-        return float(self.eta_scale)
-
-    @property
-    def n_evals(self) -> int:
-        return self.n_train // self.eval_every + 1
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+    fn: Callable
+    args: tuple
+    trials: list[dict] = field(default_factory=list)
 
 
-def make_trials(algorithms, depths, seeds) -> list[Trial]:
-    """Every (algorithm, depth, seed), seed-major: a sweep stopped part-way (a session's end)
-    has about as many trials done for each algorithm and depth."""
-    return [Trial(a, int(d), int(s)) for s in seeds for a in algorithms for d in depths]
+def failed_record(ids: dict) -> dict:
+    """The record of a trial that raised (call it inside the ``except`` block): its identifying
+    fields, status "failed" and the traceback."""
+    return {**ids, "status": "failed", "error": traceback.format_exc(limit=8)}
 
-
-# --------------------------------------------------------------------------- teachers and data
-
-@lru_cache(maxsize=4096)
-def _teacher_cached(seed: int, cache_dir: str | None) -> Teacher:
-    path = Path(cache_dir) / f"teacher_{seed}.npz" if cache_dir else None
-    if path is not None and path.exists():
-        with np.load(path) as z:
-            n = len([k for k in z.files if k.startswith("W")])
-            return Teacher([z[f"W{k}"] for k in range(n)], [z[f"b{k}"] for k in range(n)])
-    teacher = TeacherStudentTask(seed=seed).teacher   # ~1-3 s: it checks class balance on 10^6
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, **{f"W{k}": w for k, w in enumerate(teacher.weights)},
-                 **{f"b{k}": b for k, b in enumerate(teacher.biases)})
-        os.replace(tmp, path)
-    return teacher
-
-
-def teacher_for(seed: int, cache_dir: str | os.PathLike | None = None) -> Teacher:
-    """The teacher of :class:`TeacherStudentTask` ``(seed=seed)``, cached in memory and on disk."""
-    return _teacher_cached(int(seed), str(cache_dir) if cache_dir else None)
-
-
-def trial_data(seed: int, n_train: int, n_test: int, params: SamadiParams,
-               cache_dir=None):
-    """(test inputs, test labels, train inputs, train labels) of one seed; inputs are learner
-    activities (:meth:`TeacherStudentTask.to_activity`). Rate and spiking trials get the same."""
-    teacher = teacher_for(seed, cache_dir)
-    rng = np.random.default_rng([seed, 1])
-    x_test = rng.standard_normal((n_test, 2))
-    x_train = rng.standard_normal((n_train, 2))
-    act = lambda x: params.alpha * params.v_bar + params.alpha * params.sigma_v * x  # noqa: E731
-    return act(x_test), teacher.labels(x_test), act(x_train), teacher.labels(x_train)
-
-
-# --------------------------------------------------------------------------- rate trials
-
-def run_rate_job(config: dict, algorithm: str, depth: int, seeds: list[int],
-                 cache_dir: str | None = None) -> list[dict]:
-    """Train one learner per seed with a rate algorithm, all together; one result per seed.
-
-    If the batch raises, each seed is re-run alone so that the failure is pinned on its seed.
-    """
-    try:
-        return _rate_batch(SweepConfig(**config), algorithm, depth, seeds, cache_dir)
-    except Exception:
-        if len(seeds) == 1:
-            return [_failed(Trial(algorithm, depth, seeds[0]))]
-        out = []
-        for s in seeds:
-            out += run_rate_job(config, algorithm, depth, [s], cache_dir)
-        return out
-
-
-def _rate_batch(cfg: SweepConfig, algorithm: str, depth: int, seeds, cache_dir) -> list[dict]:
-    from spiketeach.models.samadi2017 import rate
-
-    t0 = time.perf_counter()
-    params = cfg.params
-    data = [trial_data(s, cfg.n_train, cfg.n_test, params, cache_dir) for s in seeds]
-    x_test = np.stack([d[0] for d in data])
-    y_test = np.stack([d[1] for d in data])
-    x_train = np.stack([d[2] for d in data])
-    y_train = np.stack([d[3] for d in data])
-    K = cfg.layer_sizes[-1]
-    target = np.zeros(y_train.shape + (K,))
-    np.put_along_axis(target, y_train[..., None], cfg.target_high, axis=-1)
-    net = rate.init_rate_network(cfg.layer_sizes, algorithm, seeds, params=params, depth=depth,
-                                 eta_scale=cfg.eta_for(algorithm))
-
-    def test_error():
-        _, acts = rate.forward(net, x_test)
-        y = acts[-1]
-        if not np.all(np.isfinite(y)):
-            raise FloatingPointError("outputs became NaN or inf")
-        answers = answers_from_counts(y.reshape(-1, K)).reshape(y_test.shape)
-        return (answers != y_test).mean(axis=1)
-
-    curve = [test_error()]
-    for i in range(cfg.n_train):
-        rate.train_step(net, x_train[:, i:i + 1], target[:, i:i + 1])
-        if (i + 1) % cfg.eval_every == 0:
-            curve.append(test_error())
-    curve = np.array(curve)                       # (evals, trials)
-    wall = (time.perf_counter() - t0) / len(seeds)
-    examples = list(range(0, cfg.n_train + 1, cfg.eval_every))
-    return [{"key": Trial(algorithm, depth, int(s)).key, "algorithm": algorithm, "depth": depth,
-             "seed": int(s), "status": "done", "final_error": float(curve[-1, j]),
-             "curve": [float(c) for c in curve[:, j]], "examples": examples, "wall_s": wall}
-            for j, s in enumerate(seeds)]
-
-
-def _failed(trial: Trial) -> dict:
-    return {"key": trial.key, "algorithm": trial.algorithm, "depth": trial.depth,
-            "seed": trial.seed, "status": "failed", "error": traceback.format_exc(limit=8)}
-
-
-# --------------------------------------------------------------------------- spiking trials
-
-def spiking_schedule_flags(cfg: SweepConfig) -> np.ndarray:
-    """learn flag per presentation: a test set, then (eval_every training + test set) repeated."""
-    n_blocks = cfg.n_train // cfg.eval_every
-    seg = [np.zeros(cfg.n_test)]
-    for _ in range(n_blocks):
-        seg += [np.ones(cfg.eval_every), np.zeros(cfg.n_test)]
-    return np.concatenate(seg)
-
-
-def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None,
-                  progress=print) -> dict:
-    """Generate and compile the binary of ``cfg``'s network once; return (and save) its manifest.
-
-    A build directory that already holds a manifest for the same configuration is reused without
-    recompiling (so an interrupted sweep resumes at once).
-    """
-    build_dir = Path(build_dir).resolve()
-    path = build_dir / MANIFEST
-    fingerprint = _fingerprint(cfg)
-    if path.exists():
-        manifest = json.loads(path.read_text())
-        if manifest.get("fingerprint") == fingerprint and (build_dir / "main").exists():
-            return manifest
-    from brian2 import device
-
-    from spiketeach.core.devices import reset_device, select_device
-    from spiketeach.models import samadi2017
-    from spiketeach.core.schedule import PresentationSchedule
-
-    params = params or SamadiParams()
-    flags = spiking_schedule_flags(cfg)
-    schedule = PresentationSchedule(len(flags), params.presentation, params.settle)
-    t0 = time.perf_counter()
-    select_device("cpp_standalone", build_dir=build_dir)
-    try:
-        # every layer can learn; depth-k gives the first layers eta = 0 at run time
-        ban = samadi2017.build(cfg.layer_sizes, schedule, params=params, seed=0,
-                               target_drive_high=cfg.target_drive_high)
-        # read before run(): afterwards standalone values live only in result files
-        eta_on = {str(k): float(np.asarray(ban.layers[k].eta[:]).reshape(-1)[0])
-                  for k in ban.learning_layers}
-        ban.net.run(schedule.duration, namespace={})
-        device.build(directory=str(build_dir), compile=True, run=False)
-        views = ban.state_views()
-        init0 = ban.initial_state(0)
-        # synapse arrays have size 0 until the binary creates the synapses: take the sizes
-        # from the network's own initial state
-        state_vars = {k: _var_spec(v, np.size(init0[k])) for k, v in views.items()}
-        eta_vars = {str(k): _var_spec(ban.layers[k].eta) for k in ban.learning_layers}
-        timed = {"stimulus": _timed_spec(ban.stimulus), "target_drive": _timed_spec(ban.target_drive),
-                 "learning_gate": _timed_spec(ban.learning_gate)}
-        mon = ban.output_spikes
-        outputs = {v: [device.get_array_filename(mon.variables[v]),
-                       np.dtype(mon.variables[v].dtype).str] for v in ("i", "t")}
-        env = dict(device.run_environment_variables)
-        from brian2 import prefs
-        env.update(prefs["devices.cpp_standalone.run_environment_variables"])
-        run_cmd = prefs.devices.cpp_standalone.run_cmd_unix
-        manifest = {"fingerprint": fingerprint, "config": cfg.as_dict(),
-                    "project_dir": str(build_dir),
-                    "run_cmd": [run_cmd] if isinstance(run_cmd, str) else list(run_cmd),
-                    "env": {k: str(v) for k, v in env.items()},
-                    "state_vars": state_vars, "eta_vars": eta_vars, "eta_on": eta_on,
-                    "timed": timed, "outputs": outputs, "learn_flags": flags.tolist(),
-                    "n_presentations": schedule.n, "presentation_s": float(params.presentation),
-                    "settle_s": float(params.settle), "gate_dt_s": float(schedule.gate_dt),
-                    "n_outputs": cfg.layer_sizes[-1], "builds": _count_build(build_dir),
-                    "build_s": time.perf_counter() - t0}
-    finally:
-        reset_device()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest))
-    os.replace(tmp, path)
-    progress(f"built {build_dir} in {manifest['build_s']:.1f} s")
-    return manifest
-
-
-def _count_build(build_dir: Path) -> int:
-    """Compilations ever made in ``build_dir`` (tests assert a sweep compiles once)."""
-    counter = build_dir / "sweep_builds.txt"
-    n = int(counter.read_text()) + 1 if counter.exists() else 1
-    counter.write_text(str(n))
-    return n
-
-
-def _fingerprint(cfg: SweepConfig) -> str:
-    d = cfg.as_dict()
-    d = {k: d[k] for k in ("layer_sizes", "n_train", "eval_every", "n_test", "target_drive_high")}
-    return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _var_spec(view, size=None) -> dict:
-    var = view.variable
-    size = 1 if var.scalar else int(var.size if size is None else size)
-    return {"name": f"{view.group_name}.{view.name}", "dtype": np.dtype(var.dtype).str,
-            "size": size}
-
-
-def _timed_spec(ta) -> dict:
-    return {"name": f"{ta.name}.values", "dtype": np.dtype(ta.values.dtype).str,
-            "shape": list(ta.values.shape)}
-
-
-def run_compiled(manifest: dict, values: dict[str, np.ndarray], results_dir: str | os.PathLike,
-                 timeout: float | None = None) -> dict[str, np.ndarray]:
-    """Run the compiled binary once with ``values`` and return the output spikes.
-
-    This is what ``CPPStandaloneDevice.run(results_directory=..., run_args=...)`` does, done
-    without the device object so that any process (a Dask worker on another host) can do it:
-    array values are written as raw files into ``results_dir/args`` and passed as
-    ``group.var=PATH`` (scalars inline), after ``--results_dir``.
-
-    Parameters
-    ----------
-    manifest : dict
-        From :func:`build_spiking`.
-    values : dict
-        ``"group.var"`` or ``"timedarray.values"`` -> array (or scalar).
-    results_dir : path
-        A directory of this run's own (created).
-    """
-    results_dir = Path(results_dir).resolve()
-    args_dir = results_dir / "args"
-    args_dir.mkdir(parents=True, exist_ok=True)
-    specs = {s["name"]: s for s in manifest["state_vars"].values()}
-    specs.update({s["name"]: s for s in manifest["eta_vars"].values()})
-    specs.update({s["name"]: s for s in manifest["timed"].values()})
-    argv = []
-    for name, value in values.items():
-        spec = specs.get(name)
-        if spec is None:
-            raise KeyError(f"{name} is not a run-time value of this build")
-        arr = np.asarray(value, dtype=spec["dtype"])
-        expected = tuple(spec["shape"]) if "shape" in spec else (spec["size"],)
-        if arr.size == 1 and expected == (1,):
-            argv.append(f"{name}={arr.item()!r}")
-            continue
-        if arr.shape != expected and arr.reshape(-1).shape != (int(np.prod(expected)),):
-            raise ValueError(f"{name}: shape {arr.shape}, the build expects {expected}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or inf")
-        fname = args_dir / f"{name.replace('.', '_')}.dat"
-        np.ascontiguousarray(arr).tofile(fname)
-        argv.append(f"{name}={fname}")
-    env = dict(os.environ)
-    env.update(manifest["env"])
-    with open(results_dir / "stdout.txt", "w") as out:
-        proc = subprocess.run(manifest["run_cmd"] + ["--results_dir", str(results_dir) + os.sep]
-                              + argv, cwd=manifest["project_dir"], env=env, stdout=out,
-                              stderr=subprocess.STDOUT, timeout=timeout)
-    if proc.returncode:
-        tail = (results_dir / "stdout.txt").read_text()[-2000:]
-        raise RuntimeError(f"binary failed with exit code {proc.returncode}: {tail}")
-    out = {}
-    for key, (fname, dtype) in manifest["outputs"].items():
-        out[key] = np.fromfile(results_dir / fname, dtype=dtype)
-    return out
-
-
-def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tuple[dict, dict]:
-    """run-time values of one spiking trial, and the labels/flags to score it."""
-    from spiketeach.models.samadi2017.initialisation import init_broadcast_alignment, init_forward
-    from spiketeach.protocols.samadi2017.training import targets_to_drive
-
-    cfg = SweepConfig(**manifest["config"])
-    params = cfg.params
-    sizes = cfg.layer_sizes
-    x_test, y_test, x_train, y_train = trial_data(seed, cfg.n_train, cfg.n_test, params, cache_dir)
-    flags = np.asarray(manifest["learn_flags"])
-    inputs, labels = [x_test], [y_test]
-    for b in range(cfg.n_train // cfg.eval_every):
-        sl = slice(b * cfg.eval_every, (b + 1) * cfg.eval_every)
-        inputs += [x_train[sl], x_test]
-        labels += [y_train[sl], y_test]
-    inputs, labels = np.vstack(inputs), np.concatenate(labels)
-    # the same Appendix-B initialisation as BANetwork.initial_state(seed)
-    rng = np.random.default_rng(seed)
-    W, b = init_forward(sizes, params, rng)
-    B = init_broadcast_alignment(sizes, params, rng)
-    state = _initial_state(manifest, sizes, W, b, B)
-    values = {manifest["state_vars"][k]["name"]: v for k, v in state.items()}
-    n_layers = len(sizes) - 1
-    for k, spec in manifest["eta_vars"].items():
-        frozen = int(k) < n_layers - depth
-        values[spec["name"]] = 0.0 if frozen else manifest["eta_on"][k]
-    per = round(manifest["presentation_s"] / manifest["gate_dt_s"])
-    off = round(manifest["settle_s"] / manifest["gate_dt_s"])
-    window = np.ones(per)
-    window[:off] = 0.0
-    values[manifest["timed"]["stimulus"]["name"]] = inputs
-    values[manifest["timed"]["target_drive"]["name"]] = targets_to_drive(
-        labels, sizes[-1], cfg.target_drive_high)
-    values[manifest["timed"]["learning_gate"]["name"]] = (flags[:, None] * window).ravel()
-    return values, {"labels": labels, "flags": flags}
-
-
-def _initial_state(manifest, sizes, W, b, B) -> dict[str, np.ndarray]:
-    """The state dict of :meth:`BANetwork.initial_state` for explicit W, b, B."""
-    n_layers = len(sizes) - 1
-    state = {}
-    for key, spec in manifest["state_vars"].items():
-        group, var = key.split(".")
-        digits = re.sub(r"\D", "", group)
-        k = int(digits) if digits else None
-        if group.startswith("layer") and var == "b":
-            state[key] = b[k]
-        elif group.startswith("forward") and var == "w":
-            state[key] = W[k].T.ravel()
-        elif group.startswith("feedback") and var == "B":
-            M = np.eye(sizes[-1]) if k == n_layers - 1 else B[k]
-            state[key] = np.hstack([M, -M]).T.ravel()
-        elif group == "layer0" and var == "P":
-            state[key] = np.ones(spec["size"])
-        else:  # potentials, momenta, accumulators start at 0
-            state[key] = np.zeros(spec["size"])
-    return state
-
-
-def run_spiking_trial(manifest: dict, depth: int, seed: int, results_root: str | os.PathLike,
-                      cache_dir=None, keep_results: bool = False) -> dict:
-    """One LIF-BA trial: one run of the compiled binary in ``results_root/<depth>_<seed>``."""
-    trial = Trial(SPIKING_ALGORITHM, int(depth), int(seed))
-    try:
-        t0 = time.perf_counter()
-        values, meta = spiking_values(manifest, depth, seed, cache_dir)
-        rdir = Path(results_root) / f"d{depth}_s{seed}"
-        spikes = run_compiled(manifest, values, rdir)
-        counts = _window_counts(spikes["i"], spikes["t"], manifest)
-        answers = answers_from_counts(counts)
-        cfg = SweepConfig(**manifest["config"])
-        flags, labels = meta["flags"], meta["labels"]
-        test = flags == 0
-        wrong = (answers != labels)[test].reshape(-1, cfg.n_test)
-        curve = wrong.mean(axis=1)
-        if not keep_results:
-            shutil.rmtree(rdir, ignore_errors=True)
-        return {"key": trial.key, "algorithm": trial.algorithm, "depth": trial.depth,
-                "seed": trial.seed, "status": "done", "final_error": float(curve[-1]),
-                "curve": [float(c) for c in curve],
-                "examples": list(range(0, cfg.n_train + 1, cfg.eval_every)),
-                "n_spikes": int(len(spikes["i"])), "wall_s": time.perf_counter() - t0,
-                "results_dir": str(rdir) if keep_results else None}
-    except Exception:
-        return _failed(trial)
-
-
-def _window_counts(spike_i, spike_t, manifest) -> np.ndarray:
-    T, S, n = manifest["presentation_s"], manifest["settle_s"], manifest["n_presentations"]
-    k = np.floor(spike_t / T + 1e-9).astype(int)
-    keep = (spike_t - k * T >= S - 1e-12) & (k < n)
-    counts = np.zeros((n, manifest["n_outputs"]), dtype=int)
-    np.add.at(counts, (k[keep], spike_i.astype(int)[keep]), 1)
-    return counts
-
-
-# --------------------------------------------------------------------------- the driver
 
 def load_results(path: str | os.PathLike) -> dict[str, dict]:
     """Trial key -> last record in a results file; a torn (partly written) line is ignored."""
@@ -534,22 +86,6 @@ def _append(f, record: dict) -> None:
     os.fsync(f.fileno())
 
 
-def _jobs(cfg: SweepConfig, todo: list[Trial]):
-    """Group trials into tasks: rate trials of one (algorithm, depth) in chunks of seeds."""
-    if cfg.kind == "spiking":  # seed outermost: a partial sweep has every depth of its seeds
-        return [[t] for t in sorted(todo, key=lambda t: (t.seed, t.algorithm, t.depth))]
-    groups: dict[tuple, list[Trial]] = {}
-    for t in todo:
-        groups.setdefault((t.algorithm, t.depth), []).append(t)
-    jobs = []
-    for trials in groups.values():
-        for i in range(0, len(trials), cfg.chunk):
-            jobs.append(trials[i:i + cfg.chunk])
-    # seed chunks outermost so a worker reuses the teachers it has just computed
-    jobs.sort(key=lambda ts: (ts[0].seed, ts[0].algorithm, ts[0].depth))
-    return jobs
-
-
 def _terminate_line(path: Path) -> None:
     """Make sure a torn last line does not glue onto the next record."""
     if path.exists() and path.stat().st_size:
@@ -561,30 +97,47 @@ def _terminate_line(path: Path) -> None:
                 f.write("\n")
 
 
-def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike, *,
-              workers: int = 1, scheduler: str | None = None, build_dir=None,
-              teacher_cache=None, keep_runs: bool = False, progress=print,
-              on_result=None) -> dict[str, dict]:
+def _check_config(out_dir: Path, config: dict, defaults: dict, ignore) -> None:
+    """Refuse to mix trials of another configuration into ``out_dir``; record a new one."""
+    path = out_dir / CONFIG
+    if path.exists():
+        # a field added later and missing from an old config.json holds its default
+        old = {**defaults, **json.loads(path.read_text())}
+        old = {k: v for k, v in old.items() if k not in ignore}
+        if old != {k: v for k, v in config.items() if k not in ignore}:
+            raise UsageError(f"{out_dir} holds a sweep with another configuration: {old}; "
+                             "choose another --out")
+    else:
+        path.write_text(json.dumps(config, indent=2))
+
+
+def run_trials(trials: list, out_dir: str | os.PathLike,
+               make_tasks: Callable[[list], list[Task]], *, config: dict | None = None,
+               config_defaults: dict | None = None, config_ignore=(), workers: int = 1,
+               scheduler: str | None = None, progress=print, on_result=None) -> dict[str, dict]:
     """Run every trial not yet done; return all records (key -> record).
 
     Parameters
     ----------
-    cfg : SweepConfig
-    trials : list of Trial
+    trials : list
+        Objects with a unique ``key`` (str).
     out_dir : path
-        Holds ``results.jsonl``, ``config.json``, the teacher cache and (spiking) the run
-        directories. Re-running with the same ``out_dir`` skips done trials.
+        Holds ``results.jsonl`` and ``config.json``. Re-running with the same ``out_dir`` skips
+        done trials.
+    make_tasks : callable
+        Called with the trials still to run (only if there are any; it may prepare, e.g.
+        compile, what they share) and returns the :class:`Task` s that run them.
+    config : dict, optional
+        The configuration (JSON) every trial of this directory shares.
+    config_defaults : dict, optional
+        Values of fields missing from an older ``config.json``.
+    config_ignore : iterable of str
+        Fields that do not change the results (e.g. how trials are grouped into tasks).
     workers : int
         Processes of a local Dask cluster (one thread each); 0 runs in this process (no Dask).
     scheduler : str, optional
         Address of an existing Dask scheduler (``tcp://host:8786``); ``workers`` is then ignored.
-        Its workers must see ``out_dir`` and ``build_dir`` at the same paths.
-    build_dir : path, optional
-        Spiking: where the binary is built (default ``out_dir/build``).
-    teacher_cache : path, optional
-        Where teachers are cached (default ``out_dir/teachers``).
-    keep_runs : bool
-        Spiking: keep each run's results directory (``out_dir/runs/d<depth>_s<seed>``).
+        Its workers must see ``out_dir`` (and whatever the tasks read) at the same paths.
     progress : callable
         Gets one line per finished task: trials done/total, failures, ETA.
     on_result : callable, optional
@@ -592,36 +145,16 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
     """
     out_dir = Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    results_path = out_dir / "results.jsonl"
-    config_path = out_dir / "config.json"
-    if config_path.exists():
-        # chunk only groups trials into tasks; every other field changes the results
-        # (a field added later and missing from an old config.json holds its default)
-        old = {**SweepConfig(kind=cfg.kind).as_dict(), **json.loads(config_path.read_text())}
-        old = {k: v for k, v in old.items() if k != "chunk"}
-        if old != {k: v for k, v in cfg.as_dict().items() if k != "chunk"}:
-            raise UsageError(f"{out_dir} holds a sweep with another configuration: {old}; "
-                             "choose another --out")
-    else:
-        config_path.write_text(json.dumps(cfg.as_dict(), indent=2))
+    results_path = out_dir / RESULTS
+    if config is not None:
+        _check_config(out_dir, config, config_defaults or {}, set(config_ignore))
     done = {k: r for k, r in load_results(results_path).items() if r["status"] == "done"}
     todo = [t for t in trials if t.key not in done]
     total = len(trials)
     progress(f"sweep: {total} trials, {total - len(todo)} already done, {len(todo)} to run")
     if not todo:
         return load_results(results_path)
-    cache = str(Path(teacher_cache).resolve() if teacher_cache else out_dir / "teachers")
-    manifest = None
-    if cfg.kind == "spiking":
-        manifest = build_spiking(cfg, build_dir or out_dir / "build", progress=progress)
-    jobs = _jobs(cfg, todo)
-
-    def call(job):
-        if cfg.kind == "rate":
-            return (run_rate_job, cfg.as_dict(), job[0].algorithm, job[0].depth,
-                    [t.seed for t in job], cache)
-        return (run_spiking_trial, manifest, job[0].depth, job[0].seed, str(out_dir / "runs"),
-                cache, keep_runs)
+    tasks = make_tasks(todo)
 
     _terminate_line(results_path)
     n_done, n_failed, t0 = total - len(todo), 0, time.perf_counter()
@@ -629,14 +162,15 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
     with open(results_path, "a") as f:
         def record(results):
             nonlocal n_done, n_failed
-            if isinstance(results, dict):  # a spiking task is one trial
+            if isinstance(results, dict):  # a task of one trial
                 results = [results]
             for rec in results:
                 _append(f, rec)
                 n_done += 1
                 if rec["status"] != "done":
                     n_failed += 1
-                    progress(f"trial {rec['key']} (seed {rec['seed']}) failed:\n{rec['error']}")
+                    seed = f" (seed {rec['seed']})" if "seed" in rec else ""
+                    progress(f"trial {rec['key']}{seed} failed:\n{rec['error']}")
                 if on_result is not None:
                     on_result(rec)
             rate = (n_done - started) / max(time.perf_counter() - t0, 1e-9)
@@ -646,9 +180,8 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
                    done=n_done, total=total, failed=n_failed)
 
         if workers == 0 and scheduler is None:
-            for job in jobs:
-                fn, *args = call(job)
-                record(fn(*args))
+            for task in tasks:
+                record(task.fn(*task.args))
         else:
             from dask.distributed import Client, LocalCluster, as_completed
 
@@ -660,13 +193,13 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
             else:
                 client = Client(scheduler)
             try:
-                futures = [client.submit(*call(job), pure=False) for job in jobs]
+                futures = [client.submit(task.fn, *task.args, pure=False) for task in tasks]
                 for fut in as_completed(futures):
                     try:
                         results = fut.result()
                     except Exception:  # the worker died: report the trials, go on
-                        job = jobs[futures.index(fut)]
-                        results = [_failed(t) for t in job]
+                        task = tasks[futures.index(fut)]
+                        results = [failed_record(ids) for ids in task.trials]
                     record(results)
                     fut.release()
             finally:
@@ -681,92 +214,3 @@ def _fmt_s(s: float) -> str:
         return "?"
     return f"{int(s // 3600)}h{int(s % 3600 // 60):02d}m" if s >= 3600 else \
         f"{int(s // 60)}m{int(s % 60):02d}s"
-
-
-def summarise(records: dict[str, dict]) -> dict:
-    """final_error / stderr / trials / mean curve per algorithm and depth (depth as a string)."""
-    groups: dict[tuple, list[dict]] = {}
-    for rec in records.values():
-        if rec.get("status") == "done":
-            groups.setdefault((rec["algorithm"], str(rec["depth"])), []).append(rec)
-    out = {"final_error": {}, "stderr": {}, "trials": {}, "curve_mean": {}, "curve_stderr": {},
-           "examples": {}}
-    for (alg, depth), recs in sorted(groups.items()):
-        final = np.array([r["final_error"] for r in recs])
-        curves = np.array([r["curve"] for r in recs])
-        n = len(recs)
-        se = lambda a: (a.std(axis=0, ddof=1) / np.sqrt(n)) if n > 1 else np.zeros_like(a.mean(0))  # noqa: E731
-        for key, val in (("final_error", float(final.mean())), ("stderr", float(se(final))),
-                         ("trials", n), ("curve_mean", curves.mean(axis=0).tolist()),
-                         ("curve_stderr", np.atleast_1d(se(curves)).tolist()),
-                         ("examples", recs[0]["examples"])):
-            out[key].setdefault(alg, {})[depth] = val
-    return out
-
-
-# --------------------------------------------------------------------------- command line
-
-def add_parser(subparsers) -> None:
-    """Add ``spiketeach sweep`` to the CLI's subparsers."""
-    p = subparsers.add_parser("sweep", help="depth-of-learning sweep (Samadi 2017 Figs. 3-4) on Dask")
-    p.add_argument("kind", choices=("rate", "spiking"), help="rate references or the spiking learner")
-    p.add_argument("--algorithms", default=None,
-                   help="comma-separated (rate: BP,FA,BA,DF; spiking: LIF-BA)")
-    p.add_argument("--depths", default="1-9", help="e.g. 1-9 or 1,9 (default 1-9)")
-    p.add_argument("--trials", type=int, default=10, help="seeds per algorithm and depth")
-    p.add_argument("--seed", type=int, default=0, help="first seed")
-    p.add_argument("--n-train", type=int, default=None, help="training examples per trial")
-    p.add_argument("--eval-every", type=int, default=None)
-    p.add_argument("--n-test", type=int, default=None)
-    p.add_argument("--eta-scale", type=float, default=None, help="eta = ETA_SCALE / fan-in")
-    p.add_argument("--workers", type=int, default=1,
-                   help="processes of a local Dask cluster (0: no Dask, run here)")
-    p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
-    p.add_argument("--out", default="output/sweep", help="results directory (re-run to resume)")
-
-
-def _parse_depths(text: str) -> list[int]:
-    out = []
-    for part in text.split(","):
-        if "-" in part:
-            a, b = part.split("-")
-            out += list(range(int(a), int(b) + 1))
-        else:
-            out.append(int(part))
-    return out
-
-
-def run_from_args(args) -> int:
-    """Entry point of ``spiketeach sweep``."""
-    spiking = args.kind == "spiking"
-    defaults = SPIKING_DEFAULTS if spiking else RATE_DEFAULTS
-    overrides = {k: v for k, v in (("n_train", args.n_train), ("eval_every", args.eval_every),
-                                   ("n_test", args.n_test), ("eta_scale", args.eta_scale))
-                 if v is not None}
-    cfg = SweepConfig(kind=args.kind, **(defaults | overrides))
-    algs = (args.algorithms.split(",") if args.algorithms
-            else [SPIKING_ALGORITHM] if spiking else ["BP", "FA", "BA", "DF"])
-    trials = make_trials(algs, _parse_depths(args.depths),
-                         range(args.seed, args.seed + args.trials))
-    with Progress("sweep", unit="trials") as progress:
-        records = run_sweep(cfg, trials, args.out, workers=args.workers,
-                            scheduler=args.scheduler, progress=progress)
-    summary = summarise(records)
-    for alg, by_depth in summary["final_error"].items():
-        line = "  ".join(f"{d}: {100 * e:.1f}±{100 * summary['stderr'][alg][d]:.1f}"
-                         for d, e in sorted(by_depth.items(), key=lambda kv: int(kv[0])))
-        print(f"{alg:7s} final error % by depth  {line}")
-    failed = [r for r in records.values() if r["status"] != "done"]
-    if failed:
-        print(f"{len(failed)} trials failed: " + ", ".join(r["key"] for r in failed),
-              file=sys.stderr)
-        return 1
-    return 0
-
-
-#: default protocol of each kind, as in figures/samadi2017/fig3.py and _fig4.py (which explain
-#: the choices; eta_scale per algorithm comes from the pilot recorded in the Fig. 3 script)
-RATE_DEFAULTS = {"n_train": 10_000, "eval_every": 500, "n_test": 500,
-                 "eta_scale": {"BP": 0.03, "FA": 0.1, "BA": 1.0, "DF": 0.3, "DF-ungated": 1.0},
-                 "feedback_gamma": 0.034}
-SPIKING_DEFAULTS = {"n_train": 1_000, "eval_every": 250, "n_test": 50}

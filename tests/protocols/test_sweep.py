@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from spiketeach.protocols import sweep
+from spiketeach.protocols.samadi2017 import depth_sweep as sweep
 
 TINY_SPIKING = dict(kind="spiking", layer_sizes=[2, 4, 4, 2], n_train=4, eval_every=2, n_test=2)
 TINY_RATE = dict(kind="rate", layer_sizes=[2, 4, 4, 2], n_train=40, eval_every=20, n_test=30,
@@ -64,25 +64,41 @@ def test_teacher_cache_round_trip(tmp_path, monkeypatch):
     sweep._teacher_cached.cache_clear()
 
 
-def test_worker_state_is_the_networks_initial_state(runtime, tmp_path):
-    """The per-seed state a worker writes equals BANetwork.initial_state(seed)."""
-    from spiketeach.models.samadi2017.initialisation import init_broadcast_alignment, init_forward
+@pytest.mark.parametrize("formulation, depth", [("reference", None), ("fast", 2)])
+def test_worker_state_is_the_networks_initial_state(runtime, formulation, depth):
+    """The per-seed state a worker writes, from what the manifest records at build time (the
+    handle's state layout and state_views keys), equals BANetwork.initial_state(seed)."""
     from spiketeach.models import samadi2017
     from spiketeach.models.samadi2017.params import SamadiParams
     from spiketeach.core.schedule import PresentationSchedule
+    from spiketeach.core.standalone import run_arg_name
 
     p = SamadiParams()
-    ban = samadi2017.build([2, 4, 4, 2], PresentationSchedule(2, p.presentation, p.settle))
-    views = ban.state_views()
+    ban = samadi2017.build([2, 4, 4, 2], PresentationSchedule(2, p.presentation, p.settle),
+                           formulation=formulation, depth=depth)
+    manifest = json.loads(json.dumps(sweep.state_manifest(ban)))   # as a worker reads it
+    ours = sweep.trial_state(manifest, 7, p)
     ref = ban.initial_state(7)
-    manifest = {"state_vars": {k: sweep._var_spec(v, np.size(ref[k])) for k, v in views.items()}}
-    rng = np.random.default_rng(7)
-    W, b = init_forward([2, 4, 4, 2], p, rng)
-    B = init_broadcast_alignment([2, 4, 4, 2], p, rng)
-    ours = sweep._initial_state(manifest, [2, 4, 4, 2], W, b, B)
-    assert set(ours) == set(ref)
-    for key in ref:
+    assert set(ours) == set(ban.state_views())
+    for key in ours:
+        assert manifest["state_vars"][key]["name"] == run_arg_name(ban.state_views()[key])
         np.testing.assert_array_equal(ours[key], ref[key], err_msg=key)
+
+
+def test_a_manifest_of_an_older_format_is_refused_in_one_line(tmp_path):
+    """A build directory from before the manifest had a version (format 1) is not reused."""
+    from spiketeach.errors import UsageError
+
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / sweep.MANIFEST).write_text(json.dumps({"fingerprint": "x", "state_vars": {}}))
+    (build / "main").write_text("")
+    with pytest.raises(UsageError) as err:
+        sweep.build_spiking(sweep.SweepConfig(**TINY_SPIKING), build, progress=_no_progress)
+    message = str(err.value)
+    assert "\n" not in message and "format 1" in message and f"delete {build}" in message
+    with pytest.raises(UsageError, match="format 1"):
+        sweep.spiking_values({"config": TINY_SPIKING}, 1, 0)
 
 
 @pytest.mark.standalone

@@ -17,7 +17,7 @@ from spiketeach.models.samadi2017.fast_input import (fold_weights)
 from spiketeach.models.samadi2017.fast_pulse import (fold_pulse_projection, pulse_state)
 from spiketeach.models.samadi2017.params import SamadiParams
 
-__all__ = ["FEEDBACK_KINDS", "BANetwork", "initial_values"]
+__all__ = ["FEEDBACK_KINDS", "BANetwork", "initial_values", "layout_initial_state"]
 
 #: "broadcast": each layer gets B_l e (BA, eq. 2.7); "derivative_free": BA without the
 #: cell's own slope in eq. 2.11 (DF, §3).
@@ -82,29 +82,19 @@ class BANetwork:
         views["target.h"] = self.target.h
         return views
 
+    def state_layout(self) -> dict:
+        """What :meth:`initial_state` needs besides a seed and the parameters, as plain (JSON)
+        values: a process without this network (a worker re-running its compiled binary)
+        computes the same initial state with :func:`layout_initial_state`."""
+        return {"layer_sizes": [int(n) for n in self.layer_sizes],
+                "learning_layers": [int(k) for k in self.learning_layers],
+                "feedback_layers": [int(k) for k in self.feedback],
+                "fast_input": bool(self.fast_input)}
+
     def initial_state(self, seed: int) -> dict[str, np.ndarray]:
         """The t = 0 state of this network for another ``seed`` (Appendix B), to run the same
         build (one compiled binary) from a new initialisation."""
-        W, b, B = initial_values(self.layer_sizes, self.params, seed)
-        state = {}
-        for k, layer in enumerate(self.layers):
-            state[f"layer{k}.h"] = np.zeros(len(layer))
-            state[f"layer{k}.b"] = b[k]
-            if k in self.learning_layers:
-                state[f"layer{k}.Db"] = np.zeros(len(layer))
-        for k, syn in enumerate(self.forward):
-            state[f"forward{k}.w"] = W[k].T.ravel()
-            state[f"forward{k}.DW"] = np.zeros(W[k].size)
-        if self.fast_input:
-            state["input.a"] = np.zeros(self.layer_sizes[0])
-            state["input.a_prev"] = np.zeros(self.layer_sizes[0])
-            n0 = self.layer_sizes[1]
-            state.update({"layer0.m": np.zeros(n0), "layer0.M": np.zeros(n0),
-                          "layer0.S": np.zeros(n0), "layer0.P": np.ones(n0)})
-        for k in self.feedback:
-            state[f"feedback{k}.B"] = _signed_feedback(k, self.layer_sizes, B)
-        state["target.h"] = np.zeros(len(self.target))
-        return state
+        return layout_initial_state(self.state_layout(), self.params, seed)
 
     @property
     def runner(self) -> BlockRunner:
@@ -158,6 +148,33 @@ class BANetwork:
                 w = fold_weights(w, syn.DW[:], self.input.a[:], l0.m[:], l0.M[:], l0.S[:])
             out.append(w.reshape(n_in, n_out).T.copy())
         return out
+
+def layout_initial_state(layout: dict, params: SamadiParams, seed: int) -> dict[str, np.ndarray]:
+    """:meth:`BANetwork.initial_state` of the network whose :meth:`BANetwork.state_layout` is
+    ``layout``: every key of its ``get_state``, at t = 0 for ``seed`` (Appendix B)."""
+    sizes = list(layout["layer_sizes"])
+    learning = set(layout["learning_layers"])
+    W, b, B = initial_values(sizes, params, seed)
+    state = {}
+    for k, n in enumerate(sizes[1:]):
+        state[f"layer{k}.h"] = np.zeros(n)
+        state[f"layer{k}.b"] = b[k]
+        if k in learning:
+            state[f"layer{k}.Db"] = np.zeros(n)
+    for k in range(len(sizes) - 1):
+        state[f"forward{k}.w"] = W[k].T.ravel()
+        state[f"forward{k}.DW"] = np.zeros(W[k].size)
+    if layout["fast_input"]:
+        state["input.a"] = np.zeros(sizes[0])
+        state["input.a_prev"] = np.zeros(sizes[0])
+        n0 = sizes[1]
+        state.update({"layer0.m": np.zeros(n0), "layer0.M": np.zeros(n0),
+                      "layer0.S": np.zeros(n0), "layer0.P": np.ones(n0)})
+    for k in layout["feedback_layers"]:
+        state[f"feedback{k}.B"] = _signed_feedback(k, sizes, B)
+    state["target.h"] = np.zeros(sizes[-1])
+    return state
+
 
 def initial_values(sizes: list[int], params: SamadiParams, seed: int):
     """Forward weights, biases (eqs. A.1–A.4) and BA feedback matrices (eq. A.6) for ``seed``."""
