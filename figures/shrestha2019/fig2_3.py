@@ -33,7 +33,8 @@ from spiketeach.models import shrestha2019
 from spiketeach.models.shrestha2019.network import recorded_counts
 from spiketeach.models.shrestha2019.rate import backward_errors, forward_rates  # noqa: E402
 from spiketeach.core.checkpoint import load_checkpoint  # noqa: E402
-from spiketeach.protocols.shrestha2019.training import load_probabilities, run_emstdp_block  # noqa: E402
+from spiketeach.protocols.shrestha2019.training import (TEST_STREAM, block_seed,  # noqa: E402
+                                                       load_probabilities, run_emstdp_block)
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig2_3"
@@ -55,7 +56,8 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     state = net.get_state() if weights is None else load_checkpoint(weights)[0]
     for k in range(len(net.forward)):
         state[f"forward{k}.eta"] = np.zeros(1)   # error circuit on, weights frozen
-    run_emstdp_block(net, state, x, y, np.ones(n))
+    # seeded: the input spike trains (and so every count below) repeat for the same --seed
+    run_emstdp_block(net, state, x, y, np.ones(n), seed=block_seed(seed, TEST_STREAM, 0))
     W = net.weights()
     theta = [float(g.theta[:]) for g in net.layers]
     rec = [recorded_counts(m, n, params.window, ("h1", "h2", "n_err_pos", "n_err_neg"))
