@@ -1,8 +1,8 @@
 """The figure scripts' results: writing each script's JSON, its common command line, and
-collecting the figure and benchmark JSONs into the README's results table.
+collecting the figure and benchmark JSONs into one table (the documentation site renders the
+same JSONs itself: docs/results.md).
 
-    python -m spiketeach.results            print the table
-    python -m spiketeach.results --readme   rewrite it in README.md between the markers
+    python -m spiketeach.results            print the table (Markdown)
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BEGIN, END = "<!-- results:begin -->", "<!-- results:end -->"
 
 
 def figure_parser(doc: str, *, quick: str, out: Path, device: str = "runtime",
@@ -101,20 +100,8 @@ def table(root: Path = ROOT) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("--readme", action="store_true", help="rewrite the table in README.md")
-    args = parser.parse_args(argv)
-    text = table()
-    if not args.readme:
-        print(text)
-        return 0
-    readme = ROOT / "README.md"
-    content = readme.read_text()
-    if BEGIN not in content or END not in content:
-        raise SystemExit(f"README.md lacks the markers {BEGIN} ... {END}")
-    head, rest = content.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    argparse.ArgumentParser(description=__doc__.split("\n")[1]).parse_args(argv)
+    print(table())
     return 0
 
 
