@@ -139,3 +139,16 @@ def test_a_checkpoint_of_the_wrong_shape_raises_checkpoint_error(tmp_path):
     save_checkpoint(ckpt, {"forward0.w": np.zeros(6)}, {"block": 1})
     with pytest.raises(CheckpointError, match="lacks layer0.b"):
         _train(ckpt, resume=True)
+
+
+def test_a_test_left_pending_by_the_checkpoint_runs_on_resume(tmp_path):
+    """A checkpoint written after a block but before the test due there (as EMSTDP's did at
+    the end of an epoch) resumes with that test, then goes on as an uninterrupted run."""
+    full, _ = _train()
+    ckpt = tmp_path / "run.npz"
+    _train(ckpt, n_blocks=2)
+    state, meta = load_checkpoint(ckpt)
+    assert [t[0] for t in meta["tests"]] == [0, 2]
+    save_checkpoint(ckpt, state, {**meta, "tests": meta["tests"][:1]})
+    resumed, _ = _train(ckpt, resume=True)
+    assert resumed.tests == full.tests and resumed.answers == full.answers
