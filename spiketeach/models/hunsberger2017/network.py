@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import (Clock, EventMonitor, Network, NeuronGroup, StateMonitor, Synapses,
                     TimedArray)
+from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
@@ -19,8 +20,9 @@ from spiketeach.models.nef import (PopulationCode)
 __all__ = ["FANetwork", "initial_weights"]
 
 @dataclass
-class FANetwork:
-    """A built network and handles to its parts."""
+class FANetwork(HandleMixin):
+    """A built network and handles to its parts (a
+    :class:`~spiketeach.core.handle.NetworkHandle`)."""
 
     net: Network
     params: HunsbergerParams
@@ -51,11 +53,9 @@ class FANetwork:
     _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
-    def runner(self) -> BlockRunner:
-        """The one runner of this network: every block re-runs the same build."""
-        if self._runner is None:
-            self._runner = BlockRunner(self.net, self.schedule.duration)
-        return self._runner
+    def duration(self):
+        """Length of one block."""
+        return self.schedule.duration
 
     def weights(self) -> list[np.ndarray]:
         """Forward weight matrices (n_post × n_pre) as they are now."""
@@ -69,8 +69,11 @@ class FANetwork:
         """Learned variables by a stable key (for checkpoints and re-runs)."""
         return {f"forward{k}.w": syn.w for k, syn in enumerate(self.forward)}
 
-    def get_state(self) -> dict[str, np.ndarray]:
-        return {k: np.array(v[:], dtype=float) for k, v in self.state_views().items()}
+    def initial_state(self, seed: int) -> dict[str, np.ndarray]:
+        """The forward weights this build would start from with ``seed`` (as
+        :func:`initial_weights` draws them), by the keys of :meth:`state_views`."""
+        W, _ = initial_weights(self.params, seed)
+        return {f"forward{k}.w": w.T.ravel() for k, w in enumerate(W)}  # pre-major order
 
     # --- the rate model of this spiking network (the original's "rate-based test error") ---
     def encoder_activity(self, x: np.ndarray) -> np.ndarray:

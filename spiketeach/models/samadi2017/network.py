@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
+from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.samadi2017.initialisation import init_broadcast_alignment, init_forward
@@ -24,8 +25,9 @@ __all__ = ["FEEDBACK_KINDS", "BANetwork", "initial_values", "layout_initial_stat
 FEEDBACK_KINDS = ("broadcast", "derivative_free")
 
 @dataclass
-class BANetwork:
-    """A built network and handles to its parts."""
+class BANetwork(HandleMixin):
+    """A built network and handles to its parts (a
+    :class:`~spiketeach.core.handle.NetworkHandle`)."""
 
     net: Network
     params: SamadiParams
@@ -97,11 +99,9 @@ class BANetwork:
         return layout_initial_state(self.state_layout(), self.params, seed)
 
     @property
-    def runner(self) -> BlockRunner:
-        """The one runner of this network: every block re-runs the same build."""
-        if self._runner is None:
-            self._runner = BlockRunner(self.net, self.schedule.duration)
-        return self._runner
+    def duration(self):
+        """Length of one block."""
+        return self.schedule.duration
 
     def state_keys(self) -> set[str]:
         """The keys of :meth:`get_state` (what a block needs to start from)."""
@@ -112,10 +112,7 @@ class BANetwork:
         """(variable view, value) for every variable a block starts from, given a state by the
         keys of :meth:`get_state`; the event-driven projections take W and DW as their X and Q
         (:func:`~spiketeach.models.samadi2017.fast_pulse.pulse_state`)."""
-        missing = self.state_keys() - set(state)
-        if missing:
-            raise ValueError(f"state lacks {sorted(missing)}")
-        pairs = [(view, state[k]) for k, view in self.state_views().items()]
+        pairs = super().state_pairs(state)
         for k in self.pulse_projections:
             X, Q = pulse_state(state[f"forward{k}.w"], state[f"forward{k}.DW"],
                                float(self.params.mu))
@@ -123,7 +120,7 @@ class BANetwork:
         return pairs
 
     def get_state(self) -> dict[str, np.ndarray]:
-        state = {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
+        state = super().get_state()
         for k in self.pulse_projections:  # the event-driven synapses as of the last step
             state[f"forward{k}.w"], state[f"forward{k}.DW"] = self._folded_pulse_projection(k)
         return state

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import (EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses,
                     TimedArray)
+from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 
 __all__ = ["weight_sd", "thresholds", "error_thresholds", "initial_weights", "feedback_matrices", "EMSTDPNetwork", "initial_values", "built_state", "recorded_counts"]
@@ -73,8 +74,13 @@ def feedback_matrices(sizes: list[int], feedback: str, rng: np.random.Generator)
 # The network
 # --------------------------------------------------------------------------------------------
 @dataclass
-class EMSTDPNetwork:
-    """A built EMSTDP network and handles to its parts."""
+class EMSTDPNetwork(HandleMixin):
+    """A built EMSTDP network and handles to its parts (a
+    :class:`~spiketeach.core.handle.NetworkHandle`)."""
+
+    #: the input encoding and target trains draw ``rand()``: each block takes its own seed
+    #: (see :class:`~spiketeach.core.runner.BlockRunner`)
+    seeded_blocks = True
 
     net: Network
     params: EMSTDPParams
@@ -105,15 +111,6 @@ class EMSTDPNetwork:
     def duration(self):
         return self.n_presentations * self.params.window
 
-    @property
-    def runner(self) -> BlockRunner:
-        """The one runner of this network: every block re-runs the same build. It takes a
-        seed per block (the input encoding and target trains draw ``rand()``; see
-        :class:`~spiketeach.core.runner.BlockRunner`)."""
-        if self._runner is None:
-            self._runner = BlockRunner(self.net, self.duration, seeded=True)
-        return self._runner
-
     def state_views(self) -> dict[str, object]:
         """Everything that carries over from one block to the next (weights, RMSprop state,
         and the shared constants that a run may change without rebuilding)."""
@@ -129,9 +126,6 @@ class EMSTDPNetwork:
         for k, syn in enumerate(self.feedback_syn):
             views[f"feedback{k}.B"] = syn.B
         return views
-
-    def get_state(self) -> dict[str, np.ndarray]:
-        return {key: np.array(view[:], dtype=float) for key, view in self.state_views().items()}
 
     def initial_state(self, seed: int) -> dict[str, np.ndarray]:
         """The t = 0 state for another ``seed`` (same build, new initialisation)."""

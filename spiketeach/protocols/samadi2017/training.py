@@ -4,23 +4,20 @@ Each block is ONE ``run()`` of the same network (on cpp_standalone: one re-run o
 compiled binary). A block starts with ``n_test`` presentations of held-out examples with learning
 off (the learning curve), followed by training presentations. The state at the end of a block
 (weights, biases, momenta, hillock potentials) is the start of the next, and is checkpointed
-with the RNG state and the learning curve, so ``resume=True`` continues exactly.
+with the RNG state and the learning curve, so ``resume=True`` continues exactly. The loop is
+every family's (:func:`spiketeach.core.training.train_blocks`); this module gives it the Samadi
+parts (:class:`_SamadiTraining`).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from spiketeach.models.samadi2017.network import BANetwork
-from spiketeach.core.checkpoint import load_checkpoint, save_checkpoint
 from spiketeach.analysis.accuracy import answers_from_counts, error_rate
 from spiketeach.core.schedule import padded_blocks, window_counts
-
-from spiketeach.core.checkpoint import check_checkpoint_fits
-from spiketeach.core.progress import report
-from spiketeach.errors import DivergenceError
+from spiketeach.core.training import BlockTraining, train_blocks
 
 __all__ = ["BlockResult", "TrainingLog", "targets_to_drive", "run_block", "train_in_blocks", "evaluate"]
 
@@ -82,13 +79,81 @@ def run_block(ban: BANetwork, state: dict[str, np.ndarray] | None,
                            len(ban.output), sched)
     return BlockResult(counts, answers_from_counts(counts), np.asarray(labels), np.asarray(learn))
 
+class _SamadiTraining(BlockTraining):
+    """The Samadi parts of :func:`train_blocks`: a block tests first (learning off), then
+    trains; an optional last block tests only and is not checkpointed."""
+
+    divergence_hint = "lower eta_scale"
+    # (run_block fills it in for a checkpoint from before it existed)
+    optional_state_keys = ("input.a_prev",)
+
+    def __init__(self, ban, sample, test_set, n_training_blocks, final_test, rng):
+        self.ban, self.sample, self.test_set, self.rng = ban, sample, test_set, rng
+        self.n_training_blocks = n_training_blocks
+        self.n_test = len(test_set(0)[1])
+        self.n_train = ban.schedule.n - self.n_test
+        if self.n_train < 0:
+            raise ValueError(f"the schedule has {ban.schedule.n} presentations, fewer than the "
+                             f"{self.n_test} test examples")
+        self.n_blocks = n_training_blocks + 1 if final_test else n_training_blocks
+        self.presentations_per_block = ban.schedule.n
+        self.log = TrainingLog()
+
+    def is_final_test(self, block: int) -> bool:
+        return block == self.n_training_blocks
+
+    def run_block(self, block, state):
+        # the final test draws training examples too (unused), so that a run extended later
+        # draws what one longer run would
+        x, y = self.sample(self.n_train, self.rng)
+        tx, ty = self.test_set(block)
+        if self.is_final_test(block):  # learning off everywhere
+            learn = np.zeros(self.ban.schedule.n)
+        else:
+            learn = np.r_[np.zeros(self.n_test), np.ones(self.n_train)]
+        return run_block(self.ban, state, np.vstack([tx, x]), np.r_[ty, y], learn)
+
+    def record(self, block, result, clock):
+        self.log.examples.append(block * self.n_train)
+        self.log.test_error.append(result.test_error)
+        self.log.train_error.append(result.train_error)
+        self.log.wall_s = clock.seconds()  # (None while the earlier sessions' time is unknown)
+
+    def progress_line(self, block, result, timing):
+        numbers = {"test_err": result.test_error}
+        train = ""
+        if not self.is_final_test(block):
+            numbers["train_err"] = result.train_error
+            train = f", running train error {result.train_error:.3f}"
+        return (f"block {block + 1}/{self.n_blocks}: {block * self.n_train} examples trained, "
+                f"test error {result.test_error:.3f}{train}; {timing.rate:.1f} presentations/s, "
+                f"ETA {timing.eta_s:.0f} s"), numbers
+
+    def checkpoint_after(self, block):
+        # not after the final test: a run resumed later with more blocks must go on from the
+        # last training block, as one longer run would (the test block draws examples too)
+        return not self.is_final_test(block)
+
+    def checkpoint_meta(self, blocks_done, wall_s):
+        return {"block": blocks_done, "log": self.log.as_dict(),
+                "sampler": self.sample.get_state() if hasattr(self.sample, "get_state") else None}
+
+    def restore(self, meta):
+        # (a checkpoint from before wall_s was recorded: the earlier sessions' time is unknown)
+        self.log = TrainingLog(**{"wall_s": None, **meta["log"]})
+        if hasattr(self.sample, "set_state"):
+            self.sample.set_state(meta["sampler"])
+        return meta["block"], self.log.wall_s
+
+
 def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
                     n_blocks: int = 1, *, rng: np.random.Generator,
                     initial_state: dict[str, np.ndarray] | None = None,
                     checkpoint: str | Path | None = None, resume: bool = False,
                     final_test: bool = True,
                     progress=print) -> tuple[TrainingLog, dict[str, np.ndarray]]:
-    """Train for ``n_blocks`` blocks, then test once more.
+    """Train for ``n_blocks`` blocks, then test once more (the loop:
+    :func:`spiketeach.core.training.train_blocks`).
 
     Parameters
     ----------
@@ -119,67 +184,10 @@ def train_in_blocks(ban: BANetwork, sample, test_inputs, test_labels=None,
         Receives one progress line per block (examples done, examples/s, ETA, running error).
     """
     test_set = test_inputs if callable(test_inputs) else (lambda block: (test_inputs, test_labels))
-    n_test = len(test_set(0)[1])
-    n_train = ban.schedule.n - n_test
-    if n_train < 0:
-        raise ValueError(f"the schedule has {ban.schedule.n} presentations, fewer than the "
-                         f"{n_test} test examples")
-    log, state, start_block = TrainingLog(), initial_state, 0
-    if resume and checkpoint and Path(checkpoint).exists():
-        state, meta = load_checkpoint(checkpoint)
-        # (input.a_prev: run_block fills it in for a checkpoint from before it existed)
-        check_checkpoint_fits(state, ban.initial_state(0), checkpoint, optional=("input.a_prev",))
-        start_block = meta["block"]
-        # (a checkpoint from before wall_s was recorded: the earlier sessions' time is unknown)
-        log = TrainingLog(**{"wall_s": None, **meta["log"]})
-        rng.bit_generator.state = meta["rng"]
-        if hasattr(sample, "set_state"):
-            sample.set_state(meta["sampler"])
-        progress(f"resumed from {checkpoint} after block {start_block}")
-    learn = np.r_[np.zeros(n_test), np.ones(n_train)]
-    t0 = t_block = time.perf_counter()
-    last_block = n_blocks if final_test else n_blocks - 1
-    for block in range(start_block, last_block + 1):
-        last = block == n_blocks
-        x, y = sample(n_train, rng)
-        tx, ty = test_set(block)
-        if last:  # the final test: learning off everywhere
-            learn = np.zeros(ban.schedule.n)
-        result = run_block(ban, state, np.vstack([tx, x]), np.r_[ty, y], learn)
-        state = ban.get_state()
-        for key, arr in state.items():
-            if not np.all(np.isfinite(arr)):
-                raise DivergenceError(f"{key} became NaN or inf in block {block}; "
-                                      "lower eta_scale")
-        log.examples.append(block * n_train)
-        log.test_error.append(result.test_error)
-        log.train_error.append(result.train_error)
-        if log.wall_s is not None:
-            log.wall_s += time.perf_counter() - t_block
-        t_block = time.perf_counter()
-        # not after the final test: a run resumed later with more blocks must go on from the
-        # last training block, as one longer run would (the test block draws examples too)
-        if checkpoint and not last:
-            save_checkpoint(checkpoint, state, {
-                "block": block + 1, "log": log.as_dict(), "rng": rng.bit_generator.state,
-                "sampler": sample.get_state() if hasattr(sample, "get_state") else None})
-        # the first block of a session includes code generation and compilation: leave it out
-        # of the rate once later blocks exist
-        now = time.perf_counter()
-        if block == start_block:
-            t_first = now
-            rate = ban.schedule.n / (now - t0)
-        else:
-            rate = (block - start_block) * ban.schedule.n / (now - t_first)
-        eta_s = (last_block - block) * ban.schedule.n / rate
-        train = "" if last else f", running train error {result.train_error:.3f}"
-        report(progress,
-               f"block {block + 1}/{last_block + 1}: {block * n_train} examples trained, "
-               f"test error {result.test_error:.3f}{train}; {rate:.1f} presentations/s, "
-               f"ETA {eta_s:.0f} s", done=(block + 1) * ban.schedule.n,
-               total=(last_block + 1) * ban.schedule.n, test_err=result.test_error,
-               **({} if last else {"train_err": result.train_error}))
-    return log, state
+    training = _SamadiTraining(ban, sample, test_set, n_blocks, final_test, rng)
+    state = train_blocks(ban, training, rng=rng, initial_state=initial_state,
+                         checkpoint=checkpoint, resume=resume, progress=progress)
+    return training.log, state
 
 def evaluate(ban: BANetwork, state: dict[str, np.ndarray] | None, inputs: np.ndarray,
              labels: np.ndarray, progress=None) -> tuple[float, np.ndarray]:

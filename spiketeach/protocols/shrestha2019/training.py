@@ -12,7 +12,9 @@ window with learning off. Ties go to the lowest class index.
 
 :func:`train_emstdp` trains for epochs of ``n_train`` samples (a fresh permutation of the training
 set per epoch), tests on a fixed test subset after every epoch, checkpoints after every block
-(atomically; ``resume=True`` continues exactly) and returns the learning curve.
+(atomically; ``resume=True`` continues exactly) and returns the learning curve (the loop is every
+family's, :func:`spiketeach.core.training.train_blocks`; :class:`_EMSTDPTraining` gives it the
+EMSTDP parts).
 
 Random numbers. The simulation draws them itself (Poisson or shared-random input encoding,
 target spike trains). Every block is seeded from the run's seed and the block's place in the
@@ -30,12 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from spiketeach.models.shrestha2019.network import EMSTDPNetwork, recorded_counts
-from spiketeach.core.checkpoint import load_checkpoint, save_checkpoint
 from spiketeach.core.schedule import padded_blocks
-
-from spiketeach.core.checkpoint import check_checkpoint_fits
-from spiketeach.core.progress import report
-from spiketeach.errors import DivergenceError
+from spiketeach.core.training import BlockTraining, train_blocks
 
 __all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "TRAIN_STREAM", "TEST_STREAM", "block_seed", "run_emstdp_block", "evaluate_emstdp", "EMSTDPLog", "train_emstdp", "load_probabilities", "run_configuration"]
 
@@ -99,13 +97,7 @@ def run_emstdp_block(net: EMSTDPNetwork, state: dict[str, np.ndarray] | None,
         raise ValueError("inputs must be spike probabilities in [0, 1]")
     timed = {net.stimulus: inputs, net.label: one_hot(labels, net.layer_sizes[-1]),
              net.learn_gate: learn}
-    values = {}
-    if state is not None:
-        views = net.state_views()
-        missing = set(views) - set(state)
-        if missing:
-            raise ValueError(f"state lacks {sorted(missing)}")
-        values = {views[k]: np.asarray(state[k], dtype=float) for k in views}
+    values = [] if state is None else net.state_pairs(state)
     net.runner.run(values, timed, seed=seed)
     per_layer = [recorded_counts(m, n, net.params.window) for m in net.window_counts]
     out = [c for m, c in zip(net.window_counts, per_layer) if m.source is net.output]
@@ -142,13 +134,103 @@ class EMSTDPLog:
         return {"samples": self.samples, "test_accuracy": self.test_accuracy,
                 "train_accuracy": self.train_accuracy, "wall_s": self.wall_s}
 
+class _EMSTDPTraining(BlockTraining):
+    """The EMSTDP parts of :func:`train_blocks`: epochs of training blocks (a fresh order of the
+    training set per epoch, drawn from the run's RNG), tests on the test subset outside the
+    blocks: before the first, after every epoch and every ``test_every_blocks`` blocks."""
+
+    def __init__(self, net, x_train, y_train, x_test, y_test, epochs, n_train, rng, shuffle,
+                 test_every_blocks, seed, progress):
+        n = net.n_presentations
+        self.net, self.rng, self.progress = net, rng, progress
+        self.x_train, self.y_train = np.asarray(x_train, dtype=float), np.asarray(y_train, dtype=int)
+        self.x_test, self.y_test = x_test, y_test
+        self.n_train = len(self.y_train) if n_train is None else min(int(n_train), len(self.y_train))
+        self.blocks_per_epoch = self.n_train // n
+        if self.blocks_per_epoch < 1:
+            raise ValueError(f"n_train={self.n_train} is smaller than one block of {n}")
+        self.epochs, self.shuffle, self.test_every_blocks = epochs, shuffle, test_every_blocks
+        self.seed = net.seed if seed is None else int(seed)
+        self.n_blocks = epochs * self.blocks_per_epoch
+        self.presentations_per_block = n
+        self.log = EMSTDPLog()
+        self.order = None       # this epoch's order of the training set (None: not drawn yet)
+        self.running = []       # training accuracy of the last 20 blocks (not checkpointed)
+
+    def position(self, blocks_done: int) -> tuple[int, int]:
+        """(epoch, blocks done in it)."""
+        return divmod(blocks_done, self.blocks_per_epoch)
+
+    def run_block(self, block, state):
+        n = self.net.n_presentations
+        epoch, in_epoch = self.position(block)
+        if self.order is None:  # the epoch's first block
+            self.order = (self.rng.permutation(len(self.y_train))[:self.n_train] if self.shuffle
+                          else np.arange(self.n_train))
+        idx = self.order[in_epoch * n:(in_epoch + 1) * n]
+        return run_emstdp_block(self.net, state, self.x_train[idx], self.y_train[idx], np.ones(n),
+                                seed=block_seed(self.seed, TRAIN_STREAM, epoch, in_epoch))
+
+    def record(self, block, result, clock):
+        self.running = (self.running + [float(result.correct.mean())])[-20:]
+        if self.position(block + 1)[1] == 0:  # the epoch is over: the next one draws its order
+            self.order = None
+
+    def progress_line(self, block, result, timing):
+        epoch, in_epoch = self.position(block)
+        message = (f"epoch {epoch + 1}/{self.epochs} block {in_epoch + 1}/{self.blocks_per_epoch}: "
+                   f"train acc {100 * result.correct.mean():.1f} %, "
+                   f"{self.net.n_presentations / timing.block_s:.1f} samples/s")
+        return message, {"train_err": 1 - float(np.mean(self.running)),
+                         "test_err": 1 - self.log.test_accuracy[-1]}
+
+    def test_due(self, blocks_done):
+        in_epoch = self.position(blocks_done)[1]
+        every = self.test_every_blocks
+        due = in_epoch == 0 or bool(every and in_epoch % every == 0)
+        samples = blocks_done * self.net.n_presentations
+        return due and not (self.log.samples and self.log.samples[-1] == samples)
+
+    def test(self, state, blocks_done, clock):
+        samples = blocks_done * self.net.n_presentations
+        acc = evaluate_emstdp(self.net, state, self.x_test, self.y_test, seed=self.seed)
+        log = self.log
+        log.samples.append(samples)
+        log.test_accuracy.append(acc)
+        log.train_accuracy.append(float(np.mean(self.running)) if self.running else float("nan"))
+        log.wall_s.append(clock.seconds())  # (the test included)
+        self.progress(f"{samples} samples trained: test accuracy {100 * acc:.2f} %, "
+                      f"on-line train accuracy {100 * log.train_accuracy[-1]:.2f} %, "
+                      f"{log.wall_s[-1]:.0f} s")
+
+    def checkpoint_meta(self, blocks_done, wall_s):
+        epoch, block = self.position(blocks_done)
+        return {"log": self.log.as_dict(), "epoch": epoch, "block": block, "wall_s": wall_s,
+                "order": None if self.order is None else [int(i) for i in self.order]}
+
+    def restore(self, meta):
+        self.log = EMSTDPLog(**meta["log"])
+        epoch, block = meta["epoch"], meta["block"]
+        # (block == blocks_per_epoch: written after an epoch's last block but before its test,
+        # which the loop then runs; the next epoch draws a new order)
+        finished_epoch = block >= self.blocks_per_epoch
+        self.order = (None if meta["order"] is None or finished_epoch
+                      else np.asarray(meta["order"], dtype=int))
+        return epoch * self.blocks_per_epoch + block, meta["wall_s"]
+
+    def resumed_message(self, checkpoint, blocks_done):
+        epoch, block = self.position(blocks_done)
+        return f"resumed from {checkpoint}: epoch {epoch}, block {block}"
+
+
 def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs: int = 1,
                  n_train: int | None = None, rng: np.random.Generator,
                  initial_state: dict | None = None, checkpoint: str | Path | None = None,
                  resume: bool = False, shuffle: bool = True, test_every_blocks: int | None = None,
                  seed: int | None = None,
                  progress=print) -> tuple[EMSTDPLog, dict[str, np.ndarray]]:
-    """Train for ``epochs`` passes of ``n_train`` samples, testing after every pass.
+    """Train for ``epochs`` passes of ``n_train`` samples, testing after every pass (the loop:
+    :func:`spiketeach.core.training.train_blocks`).
 
     Parameters
     ----------
@@ -165,75 +247,11 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
         Seed of the simulation's random numbers (None: the network's ``seed``); each block
         gets :func:`block_seed` of it and its place in the run.
     """
-    n = net.n_presentations
-    x_train, y_train = np.asarray(x_train, dtype=float), np.asarray(y_train, dtype=int)
-    n_train = len(y_train) if n_train is None else min(int(n_train), len(y_train))
-    blocks_per_epoch = n_train // n
-    if blocks_per_epoch < 1:
-        raise ValueError(f"n_train={n_train} is smaller than one block of {n}")
-    seed = net.seed if seed is None else int(seed)
-    log, state = EMSTDPLog(), initial_state
-    epoch, block, order, wall0 = 0, 0, None, 0.0
-    running = []
-    if resume and checkpoint and Path(checkpoint).exists():
-        state, meta = load_checkpoint(checkpoint)
-        views = net.state_views()  # (initial_state may hold more: theta_e of every layer)
-        check_checkpoint_fits(state, {k: v for k, v in net.initial_state(0).items() if k in views},
-                              checkpoint)
-        log = EMSTDPLog(**meta["log"])
-        epoch, block, wall0 = meta["epoch"], meta["block"], meta["wall_s"]
-        rng.bit_generator.state = meta["rng"]
-        order = np.asarray(meta["order"], dtype=int) if meta["order"] is not None else None
-        progress(f"resumed from {checkpoint}: epoch {epoch}, block {block}")
-    t0 = time.perf_counter() - wall0
-
-    def test_now(samples_done):
-        acc = evaluate_emstdp(net, state, x_test, y_test, seed=seed)
-        log.samples.append(samples_done)
-        log.test_accuracy.append(acc)
-        log.train_accuracy.append(float(np.mean(running)) if running else float("nan"))
-        log.wall_s.append(time.perf_counter() - t0)
-        progress(f"{samples_done} samples trained: test accuracy {100 * acc:.2f} %, "
-                 f"on-line train accuracy {100 * log.train_accuracy[-1]:.2f} %, "
-                 f"{log.wall_s[-1]:.0f} s")
-
-    if not log.samples:
-        test_now(0)
-    while epoch < epochs:
-        if order is None:
-            order = rng.permutation(len(y_train))[:n_train] if shuffle else np.arange(n_train)
-        while block < blocks_per_epoch:
-            idx = order[block * n:(block + 1) * n]
-            tb = time.perf_counter()
-            res = run_emstdp_block(net, state, x_train[idx], y_train[idx], np.ones(n),
-                                   seed=block_seed(seed, TRAIN_STREAM, epoch, block))
-            state = net.get_state()
-            for key, arr in state.items():
-                if not np.all(np.isfinite(arr)):
-                    raise DivergenceError(f"{key} became NaN or inf")
-            running.append(float(res.correct.mean()))
-            running = running[-20:]
-            block += 1
-            done = epoch * blocks_per_epoch * n + block * n
-            report(progress, f"epoch {epoch + 1}/{epochs} block {block}/{blocks_per_epoch}: "
-                   f"train acc {100 * res.correct.mean():.1f} %, "
-                   f"{n / (time.perf_counter() - tb):.1f} samples/s",
-                   done=done, total=epochs * blocks_per_epoch * n,
-                   train_err=1 - float(np.mean(running)), test_err=1 - log.test_accuracy[-1])
-            if test_every_blocks and block % test_every_blocks == 0 and block < blocks_per_epoch:
-                test_now(done)
-            if checkpoint:
-                _save(checkpoint, state, log, epoch, block, rng, order, time.perf_counter() - t0)
-        epoch, block, order = epoch + 1, 0, None
-        test_now(epoch * blocks_per_epoch * n)
-        if checkpoint:
-            _save(checkpoint, state, log, epoch, block, rng, order, time.perf_counter() - t0)
-    return log, state
-
-def _save(path, state, log, epoch, block, rng, order, wall):
-    save_checkpoint(path, state, {"log": log.as_dict(), "epoch": epoch, "block": block,
-                                  "rng": rng.bit_generator.state, "wall_s": wall,
-                                  "order": None if order is None else [int(i) for i in order]})
+    training = _EMSTDPTraining(net, x_train, y_train, x_test, y_test, epochs, n_train, rng,
+                               shuffle, test_every_blocks, seed, progress)
+    state = train_blocks(net, training, rng=rng, initial_state=initial_state,
+                         checkpoint=checkpoint, resume=resume, progress=progress)
+    return training.log, state
 
 def load_probabilities(dataset: str, data_dir=None):
     """(x_train, y_train, x_test, y_test) of MNIST / Fashion-MNIST with pixels in [0, 1]."""
