@@ -118,7 +118,7 @@ def test_resume_after_interruption_is_exact(runtime, tmp_path):
         def progress(line):
             lines.append(line)
             if len(lines) == n_lines:
-                raise Killed  # as if the process died right after the checkpoint was written
+                raise Killed  # as if the process died between two blocks (before this block's checkpoint)
         return progress
 
     def train(checkpoint, resume=False, progress=lambda s: None):
