@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.protocols.samadi2017.mnist import MnistRun, digits_data, train_mnist  # noqa: E402
+from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig5"
@@ -134,9 +135,10 @@ def main(argv=None) -> int:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--configs", default=None, help="comma-separated subset of " + ",".join(CONFIGS))
     args = parser.parse_args(argv)
-    res = run(args.out, quick=args.quick, seed=args.seed, device=args.device, epochs=args.epochs,
-              runs_dir=args.runs, data_dir=args.data_dir,
-              configs=args.configs.split(",") if args.configs else None)
+    with Progress("fig5", unit="ex") as progress:  # examples/s, ETA, running error per block
+        res = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
+                  epochs=args.epochs, runs_dir=args.runs, data_dir=args.data_dir,
+                  configs=args.configs.split(",") if args.configs else None, progress=progress)
     for k, acc in res["ours"]["accuracy"].items():
         print(f"{k}: {acc:.2f} % (paper {res['paper']['accuracy'][k]} %)")
     return 0

@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import spiketeach  # noqa: E402
+from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.core.devices import DEVICES  # noqa: E402
 from spiketeach.models.shrestha2019.params import code_params  # noqa: E402
 from spiketeach.models.shrestha2019.rate import accuracy, init_rate_mlp, train_rate_mlp  # noqa: E402
@@ -75,7 +76,7 @@ def snn_curves_from_table(path: Path, arch: str = "784-500-10") -> dict:
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
         train_snn: bool = False, snn_samples: int = 2000, eval_every: int = 1000,
-        mlp_samples: int | None = None, data_dir=None) -> dict:
+        mlp_samples: int | None = None, data_dir=None, progress=print) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -88,7 +89,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                                     epochs=1, n_train=snn_samples, n_test=500 if quick else 2000,
                                     block=100, device=device, seed=seed,
                                     test_every_blocks=max(1, eval_every // 100),
-                                    progress=lambda s: print(s, flush=True))
+                                    progress=progress)
             log = res["log"]
             snn[label + " (784-100-10, T=100)"] = {
                 "samples": log["samples"], "test_accuracy": [100 * a for a in log["test_accuracy"]],
@@ -139,8 +140,9 @@ def main(argv=None) -> int:
     parser.add_argument("--mlp-samples", type=int, default=None)
     parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))
     args = parser.parse_args(argv)
-    res = run(args.out, args.quick, args.seed, args.device, args.train_snn, args.snn_samples,
-              args.eval_every, args.mlp_samples, args.data_dir)
+    with Progress("fig6", unit="ex") as progress:
+        res = run(args.out, args.quick, args.seed, args.device, args.train_snn, args.snn_samples,
+                  args.eval_every, args.mlp_samples, args.data_dir, progress=progress)
     print(json.dumps(res["ours"]["final_accuracy"], indent=1))
     return 0
 

@@ -30,6 +30,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import spiketeach  # noqa: E402
+from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.core.devices import DEVICES  # noqa: E402
 from spiketeach.models.shrestha2019.params import code_params, code_threshold_ratios, paper_params  # noqa: E402
 from spiketeach.protocols.shrestha2019.training import load_probabilities, run_configuration  # noqa: E402
@@ -62,7 +63,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         resume: bool = False, data_dir=None, param_set: str = "paper",
         variant: str | None = None, eta: float | None = None,
         test_every_blocks: int | None = None, hidden_ratio: float | None = None,
-        output_ratio: float | None = None) -> dict:
+        output_ratio: float | None = None, progress=print) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -103,7 +104,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                                 device=device, build_dir=build, checkpoint=ckpt, resume=resume,
                                 seed=seed, final_test=final_test,
                                 test_every_blocks=test_every_blocks,
-                                progress=lambda s: print(s, flush=True))
+                                progress=progress)
         if variant:  # an alternative protocol: kept beside the main table, not in it
             variants.setdefault(variant, {})[key] = res
         else:
@@ -201,10 +202,11 @@ def main(argv=None) -> int:
     for c in configs or []:
         if c not in PAPER:
             parser.error(f"unknown configuration {c!r}; choose from {list(PAPER)}")
-    res = run(args.out, args.quick, args.seed, args.device, configs, args.epochs, args.n_train,
-              args.n_test, args.final_test, args.T, args.block, args.run_dir, args.resume,
-              args.data_dir, args.params, args.variant, args.eta, args.test_every_blocks,
-              args.hidden_ratio, args.output_ratio)
+    with Progress("table2", unit="ex") as progress:
+        res = run(args.out, args.quick, args.seed, args.device, configs, args.epochs, args.n_train,
+                  args.n_test, args.final_test, args.T, args.block, args.run_dir, args.resume,
+                  args.data_dir, args.params, args.variant, args.eta, args.test_every_blocks,
+                  args.hidden_ratio, args.output_ratio, progress=progress)
     print(json.dumps(res["ours"]["accuracy"], indent=1))
     return 0
 
