@@ -98,7 +98,8 @@ def test_short_presentations_fold_silent_inputs_too():
         run_block(ban, None, x, y, np.ones(n))
         weights[form] = ban.weights()
         if form == "fast":
-            assert ban.input.events["fold"] == "True"
+            from spiketeach.models.samadi2017.fast_input import FOLD_EVERY_INPUT
+            assert ban.input.events["fold"] == FOLD_EVERY_INPUT["fold"]
         reset_device()
     for w_ref, w_fast in zip(weights["reference"], weights["fast"]):
         np.testing.assert_allclose(w_fast, w_ref, rtol=1e-9, atol=1e-9 * np.abs(w_ref).max())
