@@ -72,7 +72,7 @@ point on cpp_standalone.
 from __future__ import annotations
 
 
-__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS"]
+__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS"]
 
 # --------------------------------------------------------------------------------------------
 # Equations
@@ -245,7 +245,11 @@ LEARN_PRE = """
 wact : 1                                                # last window with phase-1 spikes
 S : 1 (shared)                                          # 0.9^(RMSprop updates in this block)
 blend = int(win == n_windows - 1) : integer (shared)    # last window of the block
+n_upd : integer (shared)                                # learning updates so far in this block
 """
+
+#: counts the learning updates (a scalar statement in the ``end`` slot, after the update)
+LEARN_PRE_COUNT = "n_upd += int(learn_gate(t) > 0) * bend * int(kstep == T_steps - 1)"
 
 #: the RMSprop decay of this window's update (a scalar statement: runs before the cells)
 LEARN_PRE_DECAY = "S = S * (1 - 0.1 * learn_gate(t) * bend * int(kstep == T_steps - 1))\n"
@@ -255,10 +259,14 @@ LEARN_PRE_ACTIVE = "wact = win"
 
 #: the pre cell's window end: ``lacc`` when it was active in this window (its synapses add
 #: (ĥ − h) h_pre to the batch sum), ``lapply`` at the end of a batch in which it was active
-#: (the update) or at the end of the block (every cell: write v back)
+#: (the update), at the end of the block (every cell: write v back), and at the block's first
+#: learning update (every cell: the reference clips EVERY weight at every update, which changes
+#: only weights outside [−w_max, w_max], i.e. initial ones, N(0, 3/n) with small n; after one
+#: clip all are inside and a silent pre cell's synapses are left exactly as they are)
 LEARN_PRE_EVENT = {"lacc": "kstep == T_steps - 1 and h1 > 0",
                    "lapply": "kstep == T_steps - 1 and bend > 0 and "
-                             "(h1 > 0 or win - wact < batch_size or blend > 0)"}
+                             "(h1 > 0 or win - wact < batch_size or blend > 0 or "
+                             "(n_upd == 0 and learn_gate(t) > 0))"}
 
 #: eq. 12 from the pre side: the batch sum every window, the update at the end of the batch
 #: (v holds v/S during a block, see above)
