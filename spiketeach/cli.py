@@ -109,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="passes over the training set, > 0 (--quick overrides it)")
     train.add_argument("--depth1", action="store_true", help="only the output layer learns")
     train.add_argument("--plasticity", choices=["fast", "reference"], default="fast",
-                       help="first projection: exact presentation-clocked form, or per-step")
+                       help="first projection: exact per-presentation form, or per-step")
     train.add_argument("--data-dir", default=None, help="directory with the IDX files "
                        "(default: $SPIKETEACH_DATA, then the user cache)")
     train.add_argument("--no-verify", action="store_true",

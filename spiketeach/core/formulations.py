@@ -2,7 +2,7 @@
 
 * ``"reference"``: the model's equations as written, every synapse updated every step: the
   formulation the others are proven against.
-* ``"fast"``: the same model rewritten exactly (event-driven or presentation-clocked updates),
+* ``"fast"``: the same model rewritten exactly (event-driven or once-per-presentation updates),
   each rewrite proven equal to the reference by a test its module names.
 * ``"genn"``: the same model in what Brian2GeNN 1.7 accepts (:mod:`spiketeach.core.genn_rules`).
 

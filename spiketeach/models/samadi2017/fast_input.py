@@ -22,8 +22,7 @@ the cost is O(N_out): the layer updates its accumulators and its drive ``v_ff`` 
 as in the straightforward form, where the synapses sum it) in the same pass as its teaching signal
 and bias (:func:`fast_layer_learning_code`).
 
-At each presentation boundary ONE pass over the synapses (:data:`FAST_FOLD`, on a clock whose dt
-is the presentation) folds the presentation that ended into W and DW and, in the same pass, sums
+At each presentation boundary ONE pass over the synapses (:data:`FAST_FOLD`) folds the presentation that ended into W and DW and, in the same pass, sums
 v0, u and |a|² for the image that starts: the input layer keeps the previous image in ``a_prev``
 for the fold. The pass is a synaptic pathway on the input's ``fold`` event
 (:data:`FOLD_EVENT`), so it skips the inputs that were 0 in the image that starts, in the one
@@ -37,7 +36,22 @@ boundary: load the image (0), detect the ``fold`` event and clear the sums (1), 
 before that folded in one pass and summed in three more, through an auxiliary group with summed
 variables and linked variables: four passes over 784 000 synapses per presentation.)
 
-Equivalence with the straightforward formulation is tested in ``tests/models/samadi2017/test_fast_input.py``.
+**One clock.** "A presentation boundary" is the step whose integer counter ``t_in_timesteps`` is
+a multiple of the presentation's length in steps (``presentation_steps``): the events
+:data:`PRESENTATION_START` / :data:`PRESENTATION_RESTART` of the input and the layers, detected
+in the ``start`` slot of that step on the network's one clock, run the boundary code. Exact by
+construction: integer arithmetic, for any block length. (Earlier the boundary code ran on a
+second clock of period ``presentation``. cpp_standalone treats two clocks as ticking together
+only if their float times n·presentation and (400 n)·dt agree to 1e−14 s; from t ≈ 64 s they
+differ by one ulp at some ticks (presentations 641, 646, 651, …), the boundary code then ran
+after the presentation's first step, and in a 700-presentation block the two formulations'
+spikes parted at t = 65.1 s. The runtime device compares times relative to dt and never
+showed it.) The cost: the input and the learning layers test the shared condition once per
+cell and step.
+
+Equivalence with the straightforward formulation is tested in ``tests/models/samadi2017/test_fast_input.py``
+(over a 1100-presentation block on cpp_standalone, past the point where the second clock drifted:
+``test_fast_equals_reference_over_a_long_block_on_cpp_standalone``).
 """
 
 from __future__ import annotations
@@ -46,7 +60,7 @@ import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses
 from spiketeach.core.connectivity import check_weight_matrix, dense_indices
 
-__all__ = ["FAST_DRIVE", "FAST_ACCUMULATE", "FAST_CLEAR_SUMS", "FAST_RESTART", "FAST_SYNAPSE", "FAST_FOLD", "LOADED_INPUT", "LOAD_INPUT", "FOLD_EVENT", "SKIP_SILENT_MAX_DECAY", "with_fast_drive", "presentation_clock", "loaded_input_group", "fast_input_projection", "fold_weights"]
+__all__ = ["FAST_DRIVE", "FAST_ACCUMULATE", "FAST_CLEAR_SUMS", "FAST_RESTART", "FAST_SYNAPSE", "FAST_FOLD", "LOADED_INPUT", "LOAD_INPUT", "PRESENTATION_START", "PRESENTATION_RESTART", "FOLD_EVENT", "FOLD_EVERY_INPUT", "SKIP_SILENT_MAX_DECAY", "with_fast_drive", "presentation_events", "loaded_input_group", "fast_input_projection", "fold_weights"]
 
 #: Added to the layer's equations (whose ``v_ff : 1`` stays a stored value): the per-presentation
 #: sums, written by the fold, and the per-cell accumulators.
@@ -117,9 +131,21 @@ a_prev = a
 a = stimulus(t, i)
 """
 
+#: The first step of a presentation (``presentation_steps`` steps each), from the clock's integer
+#: step counter: the input loads its image, a layer clears its per-presentation sums.
+PRESENTATION_START = {"pstart": "t_in_timesteps % presentation_steps == 0"}
+
+#: The same step, a second event (a group runs one code per event): the layer restarts its
+#: accumulators after the fold.
+PRESENTATION_RESTART = {"prestart": "t_in_timesteps % presentation_steps == 0"}
+
 #: The input's synapses are folded at a boundary if they had or have input in the last two
 #: presentations or the one that starts (see the module docstring).
-FOLD_EVENT = {"fold": "a != 0 or a_prev != 0 or a_prev2 != 0"}
+FOLD_EVENT = {"fold": "t_in_timesteps % presentation_steps == 0 and "
+                      "(a != 0 or a_prev != 0 or a_prev2 != 0)"}
+
+#: ...with presentations too short to skip silent inputs
+FOLD_EVERY_INPUT = {"fold": "t_in_timesteps % presentation_steps == 0"}
 
 #: ...valid while mu^(steps per presentation) is negligible: above this, every synapse is folded
 SKIP_SILENT_MAX_DECAY = 1e-15
@@ -130,48 +156,60 @@ def with_fast_drive(equations: str) -> str:
         raise ValueError("the neuron equations need exactly one 'v_ff : 1' line (the stored drive)")
     return equations.rstrip("\n") + "\n" + FAST_DRIVE.strip("\n") + "\n"
 
-def presentation_clock(presentation, name: str = "presentation_clock") -> Clock:
-    """The clock of the per-presentation code: one tick at the start of each presentation."""
-    return Clock(dt=presentation, name=name)
+def presentation_events(group: NeuronGroup, restart: bool = True) -> None:
+    """Detect the presentation events of ``group`` (built with :data:`PRESENTATION_START` and,
+    if ``restart``, :data:`PRESENTATION_RESTART` among its events, and ``presentation_steps`` in
+    its namespace) in the ``start`` slot: ``pstart`` at order 0, before the sums are cleared
+    (1); ``prestart`` before the accumulators restart (3)."""
+    for event in ("pstart", "prestart") if restart else ("pstart",):
+        if event not in group.events:
+            raise ValueError(f"{group.name} has no {event!r} event: build it with "
+                             "fast_input.PRESENTATION_START and PRESENTATION_RESTART")
+        group.thresholder[event].when = "start"
+        group.thresholder[event].order = 0
 
-def loaded_input_group(stimulus, slow: Clock, name: str = "input",
+def loaded_input_group(stimulus, clock: Clock, presentation_steps: int, name: str = "input",
                        presentation_decay: float = 1.0) -> NeuronGroup:
     """Graded input whose activity is a stored variable, loaded from ``stimulus`` at each
-    presentation boundary (each tick of ``slow``, a :func:`presentation_clock`, which is the
-    group's clock: nothing happens in between), first in the 'start' slot; then its ``fold``
-    event (:data:`FOLD_EVENT`). ``presentation_decay`` is mu^(steps per presentation): if it is
+    presentation boundary (every ``presentation_steps`` steps of ``clock``, the network's one
+    clock: event ``pstart``), first in the 'start' slot; then its ``fold`` event
+    (:data:`FOLD_EVENT`). ``presentation_decay`` is mu^(steps per presentation): if it is
     above :data:`SKIP_SILENT_MAX_DECAY` (short presentations), or not given, no input is
     skipped."""
-    events = (dict(FOLD_EVENT) if presentation_decay <= SKIP_SILENT_MAX_DECAY
-              else {"fold": "True"})
+    events = dict(PRESENTATION_START)
+    events |= (FOLD_EVENT if presentation_decay <= SKIP_SILENT_MAX_DECAY else FOLD_EVERY_INPUT)
     group = NeuronGroup(stimulus.values.shape[1], LOADED_INPUT, events=events,
-                        namespace={"stimulus": stimulus}, clock=slow, name=name)
-    group.run_regularly(LOAD_INPUT, when="start", order=0, name=f"{name}_load")
+                        namespace={"stimulus": stimulus,
+                                   "presentation_steps": int(presentation_steps)},
+                        clock=clock, name=name)
+    group.thresholder["pstart"].when = "start"
+    group.thresholder["pstart"].order = -1
+    group.run_on_event("pstart", LOAD_INPUT, when="start", order=0)
     group.thresholder["fold"].when = "start"
     group.thresholder["fold"].order = 1
     return group
 
-def fast_input_projection(inp: NeuronGroup, layer: NeuronGroup, W: np.ndarray, slow: Clock,
+def fast_input_projection(inp: NeuronGroup, layer: NeuronGroup, W: np.ndarray,
                           namespace: dict, name: str) -> Synapses:
-    """Presentation-clocked forward synapses from ``inp`` (a :func:`loaded_input_group` on the
-    same ``slow`` clock) to ``layer`` (built with :func:`with_fast_drive`). If the layer learns
-    it must also run :data:`FAST_ACCUMULATE` every step, after its teaching signal."""
+    """Forward synapses from ``inp`` (a :func:`loaded_input_group`) to ``layer`` (built with
+    :func:`with_fast_drive` and the events :data:`PRESENTATION_START`,
+    :data:`PRESENTATION_RESTART`), folded at each presentation boundary. If the layer learns it
+    must also run :data:`FAST_ACCUMULATE` every step, after its teaching signal."""
     W = check_weight_matrix(W, inp, layer)
-    if "fold" not in inp.events or inp.clock is not slow:
-        raise ValueError(f"{inp.name} must be a loaded_input_group on the presentation clock")
+    if "fold" not in inp.events or "pstart" not in inp.events or inp.clock is not layer.clock:
+        raise ValueError(f"{inp.name} must be a loaded_input_group on {layer.name}'s clock")
+    presentation_events(layer)
     syn = Synapses(inp, layer, FAST_SYNAPSE, on_pre={"fold": FAST_FOLD},
-                   on_event={"fold": "fold"}, clock=slow, namespace=namespace, name=name)
+                   on_event={"fold": "fold"}, clock=layer.clock, namespace=namespace, name=name)
     i, j = dense_indices(len(inp), len(layer))
     syn.connect(i=i, j=j)
     syn.w = W.T.ravel()
     # boundary order in the 'start' slot: load input (0), fold event and clear sums (1),
     # fold (2), restart (3)
-    layer.run_regularly(FAST_CLEAR_SUMS, clock=slow, when="start", order=1,
-                        name=f"{layer.name}_clear_sums")
+    layer.run_on_event("pstart", FAST_CLEAR_SUMS, when="start", order=1)
     syn.fold.when = "start"
     syn.fold.order = 2
-    layer.run_regularly(FAST_RESTART, clock=slow, when="start", order=3,
-                        name=f"{layer.name}_restart")
+    layer.run_on_event("prestart", FAST_RESTART, when="start", order=3)
     layer.P = 1.0
     return syn
 

@@ -44,7 +44,7 @@ before the end-of-step learning, with the accumulators still at the previous ste
 version sent ``off`` as the spike delayed by t_ref, through a spike queue: the same steps, a
 third more time per step.)
 
-Once per presentation (start slot, :data:`PULSE_FOLD`) every synapse re-expresses X and Q for
+Once per presentation (start slot, on the pre cells' ``pstart`` event, :data:`PULSE_FOLD`) every synapse re-expresses X and Q for
 accumulators that restart (m = M = 0, P = 1): Q' = DW = P Q − c m and X' = W + κ DW =
 X − c (M + κ m); the event sums CX, CQ are re-summed, and P = mu^t stays above 1e-19, so
 rounding cannot build up. At the end of a block :func:`fold_pulse_projection` computes W and DW
@@ -57,8 +57,9 @@ tests/models/samadi2017/test_fast_input.py checks identical spikes and weights a
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Clock, NeuronGroup, Synapses
+from brian2 import NeuronGroup, Synapses
 from spiketeach.core.connectivity import check_weight_matrix, dense_indices
+from spiketeach.models.samadi2017.fast_input import presentation_events
 
 __all__ = ["PULSE_TRACES", "PULSE_ACCUMULATE", "PULSE_SYNAPSE", "PULSE_ON", "PULSE_OFF", "PULSE_CLEAR_SUMS", "PULSE_FOLD", "PULSE_RESTART", "pulse_projection", "fold_pulse_projection", "pulse_state"]
 
@@ -136,31 +137,35 @@ dX = 0
 dQ = 0
 """
 
-def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, slow: Clock,
+def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
                      namespace: dict, name: str) -> Synapses:
     """Event-driven learning synapses from the pulsing layer ``pre`` (with a ``pulse_end``
-    event, :data:`~spiketeach.models.samadi2017.equations.PULSE_END_EVENT`) to ``post`` (built with
-    :data:`PULSE_TRACES`; it must run :data:`PULSE_ACCUMULATE` every step after its teaching
-    signal). ``slow`` ticks once per presentation (the fold)."""
+    event, :data:`~spiketeach.models.samadi2017.equations.PULSE_END_EVENT`, and ``pstart``) to
+    ``post`` (built with :data:`PULSE_TRACES` and the events ``pstart``, ``prestart`` of
+    :mod:`~spiketeach.models.samadi2017.fast_input`; it must run :data:`PULSE_ACCUMULATE` every
+    step after its teaching signal). The fold runs at each presentation boundary, on the
+    pre cells' ``pstart`` event (every cell, on the network's one clock)."""
     W = check_weight_matrix(W, pre, post)
     if "pulse_end" not in pre.events:
         raise ValueError(f"{pre.name} has no 'pulse_end' event: build it with "
                          "neurons.COUNTED_PULSE_LIF, pulse='counter' and "
                          "events=neurons.PULSE_END_EVENT")
-    syn = Synapses(pre, post, PULSE_SYNAPSE, on_pre={"on": PULSE_ON, "off": PULSE_OFF},
-                   on_event={"on": "spike", "off": "pulse_end"}, clock=post.clock,
-                   namespace=namespace, name=name)
+    presentation_events(pre, restart="prestart" in pre.events)
+    presentation_events(post)
+    syn = Synapses(pre, post, PULSE_SYNAPSE,
+                   on_pre={"on": PULSE_ON, "off": PULSE_OFF, "fold": PULSE_FOLD},
+                   on_event={"on": "spike", "off": "pulse_end", "fold": "pstart"},
+                   clock=post.clock, namespace=namespace, name=name)
     i, j = dense_indices(len(pre), len(post))
     syn.connect(i=i, j=j)
     syn.X = W.T.ravel()  # DW = 0: Q = 0
     # a cell may fire again in the step its pulse ends: switch the old pulse off first
     syn.off.order = -1
     # boundary order in the 'start' slot: clear the sums (1), fold (2), restart (3)
-    post.run_regularly(PULSE_CLEAR_SUMS, clock=slow, when="start", order=1,
-                       name=f"{post.name}_clear_sums")
-    syn.run_regularly(PULSE_FOLD, clock=slow, when="start", order=2, name=f"{name}_fold")
-    post.run_regularly(PULSE_RESTART, clock=slow, when="start", order=3,
-                       name=f"{post.name}_restart")
+    post.run_on_event("pstart", PULSE_CLEAR_SUMS, when="start", order=1)
+    syn.fold.when = "start"
+    syn.fold.order = 2
+    post.run_on_event("prestart", PULSE_RESTART, when="start", order=3)
     post.P = 1.0
     return syn
 

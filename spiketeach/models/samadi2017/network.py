@@ -46,7 +46,7 @@ class BANetwork(HandleMixin):
     learning_gate: TimedArray
     learning_layers: list[int] = field(default_factory=list)
     target_drive_high: float = 20.0
-    fast_input: bool = False             # first projection in the presentation-clocked form
+    fast_input: bool = False             # first projection in the per-presentation (folded) form
     pulse_projections: list[int] = field(default_factory=list)  # event-driven learning projections
     _runner: BlockRunner | None = field(default=None, repr=False)
 

@@ -21,9 +21,9 @@ from brian2 import Clock, Network, SpikeMonitor
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.samadi2017.layers import (connect_to_error_population,
                                                  signed_error_population)
-from spiketeach.models.samadi2017.fast_input import (FAST_ACCUMULATE, fast_input_projection,
-                                                     loaded_input_group,
-                                                     presentation_clock, with_fast_drive)
+from spiketeach.models.samadi2017.fast_input import (FAST_ACCUMULATE, PRESENTATION_RESTART,
+                                                     PRESENTATION_START, fast_input_projection,
+                                                     loaded_input_group, with_fast_drive)
 from spiketeach.models.samadi2017.fast_pulse import (PULSE_ACCUMULATE, PULSE_TRACES,
                                                      pulse_projection)
 from spiketeach.models.samadi2017.equations import COUNTED_PULSE_LIF, DYNAMIC_LIF, PULSE_END_EVENT
@@ -75,7 +75,7 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     plasticity : {"reference", "fast"}
         "reference": every projection updates every synapse every step (eqs. 2.1, 2.13
         literally). "fast": the first projection, whose input is constant per presentation, in
-        the exact presentation-clocked form of :mod:`spiketeach.models.samadi2017.fast_input`
+        the exact per-presentation form of :mod:`spiketeach.models.samadi2017.fast_input`
         (O(N_out) per step instead of O(N_in N_out)); the learning projections from pulsing
         layers event-driven (:mod:`spiketeach.models.samadi2017.fast_pulse`: synapses change only
         when their presynaptic pulse switches on or off, the drive from per-cell sums); each
@@ -103,14 +103,14 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     gate = schedule.gate_array(np.ones(schedule.n))
     # one namespace for every object: synapses resolve the pre/post subexpressions they read
     # (a = stimulus(t, i), iota = learning_gate(t) ...) in their own namespace
+    steps = round(float(params.presentation / params.dt))  # steps per presentation
     ns = samadi_namespace(params) | {"stimulus": stimulus, "target_drive": target_drive,
-                                     "learning_gate": gate}
+                                     "learning_gate": gate, "presentation_steps": steps}
 
     # the input is constant per presentation whether or not the first layer learns
     fast = plasticity == "fast"
-    slow = presentation_clock(params.presentation) if fast else None
-    decay = params.mu ** round(float(params.presentation / params.dt))  # DW's shrink per image
-    inp = (loaded_input_group(stimulus, slow, presentation_decay=decay) if fast
+    decay = params.mu ** steps  # DW's shrink per image
+    inp = (loaded_input_group(stimulus, clock, steps, presentation_decay=decay) if fast
            else graded_input_group(stimulus, clock))
     layers, forward = [], []
     pre = inp
@@ -124,8 +124,10 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         # fast: the sech² slope only where iota is not zero anyway (plasticity.SLOPE_EVENT)
         events = slope_event(derivative, gated) if fast and k in learning else {}
         extra += SLOPE_VARIABLE if events else ""
-        if k + 1 in pulsed:  # its pulses drive an event-driven projection: on, and off
-            events |= PULSE_END_EVENT
+        if k + 1 in pulsed:  # its pulses drive an event-driven projection: on, off, fold
+            events |= PULSE_END_EVENT | PRESENTATION_START
+        if fast and (k == 0 or k in pulsed):  # post of a folded projection: clear, restart
+            events |= PRESENTATION_START | PRESENTATION_RESTART
         # fast: the pulse timed by a step counter (same spikes as Brian2's refractoriness)
         eqs = COUNTED_PULSE_LIF if fast else DYNAMIC_LIF
         group = dynamic_lif_group(n, params, clock, extra_equations=extra, namespace=ns,
@@ -134,9 +136,9 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                                   events=events, pulse="counter" if fast else "refractory")
         group.b = b0[k]
         if fast and k == 0:
-            syn = fast_input_projection(pre, group, W0[k], slow, ns, name=f"forward{k}")
+            syn = fast_input_projection(pre, group, W0[k], ns, name=f"forward{k}")
         elif k in pulsed:
-            syn = pulse_projection(pre, group, W0[k], slow, ns, name=f"forward{k}")
+            syn = pulse_projection(pre, group, W0[k], ns, name=f"forward{k}")
         else:
             syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns)
         if k in learning:
@@ -166,11 +168,10 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     out_mon = SpikeMonitor(layers[-1], name="output_spikes")
     layer_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in layers[:-1]]
                   if record_layers else [])
-    # the fast projection adds a presentation clock (cpp_standalone/runtime only; the GeNN
-    # formulation has a single clock)
+    # one clock for everything (a second clock's ticks do not line up with the steps on
+    # cpp_standalone: see "One clock" in fast_input)
     _check_clocks([inp, *layers, *forward, target, error, *to_error,
-                   *feedback_syn.values(), out_mon, *layer_mons],
-                  {clock} | ({slow} if fast else set()))
+                   *feedback_syn.values(), out_mon, *layer_mons], {clock})
     net = Network(inp, *layers, *forward, target, error, *to_error,
                   *feedback_syn.values(), out_mon, *layer_mons)
     ban = BANetwork(net=net, params=params, schedule=schedule, layer_sizes=sizes, input=inp,

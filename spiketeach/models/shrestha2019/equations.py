@@ -48,23 +48,48 @@ switches of the input cells into a held drive, updates from the active pre cells
 RMSprop's decay kept lazily, and uses one signed error event per cell (see the comment
 above :data:`FAST_INPUT_NEURON`; tests/models/shrestha2019/test_emstdp.py checks that both give the same
 spikes and weights).
+
+**One clock.** Everything the formulations depend on runs on the network's one clock (dt), and
+the position in the window is integer arithmetic on that clock's step counter:
+k = ``t_in_timesteps`` mod T, window = ``t_in_timesteps`` div T (:data:`WINDOW_CLOCK`). The fast
+input cells load a window's pixels on the event ``wstart`` (k = 0, :data:`WINDOW_START`), in the
+``start`` slot of that step. Exact by construction: k and the window index are integers, so
+"the load happens at step 0 of every window" holds for any block length. (Earlier the load ran
+on a second clock of period T·dt. Brian2's cpp_standalone scheduler treats two clocks as ticking
+together only if their float times n·(T·dt) and (n·T)·dt agree to 1e−14 s; from t ≈ 64 s they
+differ by one ulp (1.4e−14 s) at some ticks, the window clock then runs after step 0 of the
+window instead of before it, and fast and reference drifted apart at windows 641, 646, 651, …
+of 1000-window blocks at T = 100; T = 50 from window 1282, T = 200 from 323. The runtime
+device compares times relative to dt and never showed it.) The TimedArrays (stimulus, label,
+learn_gate) are read with the float time t of the one clock in both formulations; Brian2 rounds
+t/dt_array to the nearest 1/K of a row (K ≥ 8 T) before taking the row, so the row is the
+window index while float time is within T/(2K) ≥ 1/16 of a step of n·dt (relative error
+≈ 1e−16 per step: exact far beyond any block). tests/models/shrestha2019/test_long_blocks.py
+checks the arithmetic over 1100 windows and fast = reference over blocks past the old drift
+point on cpp_standalone.
 """
 
 from __future__ import annotations
 
 
-__all__ = ["WINDOW_CLOCK", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS"]
+__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS"]
 
 # --------------------------------------------------------------------------------------------
 # Equations
 # --------------------------------------------------------------------------------------------
-#: Position in the window (shared by all cells): step index k = 0 … T−1 and the phase flag.
+#: Position in the window (shared by all cells): step index k = 0 … T−1 and the phase flag,
+#: from the clock's integer step counter ``t_in_timesteps`` (never from the float time t: see
+#: "One clock" in the module docstring).
 WINDOW_CLOCK = """
-kstep = timestep(t, dt) % T_steps : integer (shared)   # step within the sample window
+kstep = t_in_timesteps % T_steps : integer (shared)    # step within the sample window
 phase2 = int(kstep >= T_half) : integer (shared)       # 0: forward phase, 1: error phase
-win = timestep(t, dt) // T_steps : integer (shared)    # sample (window) index in the block
+win = t_in_timesteps // T_steps : integer (shared)     # sample (window) index in the block
 bend = int((win + 1) % batch_size == 0) : integer (shared)  # last window of a batch
 """
+
+#: the first step of a window (event of the fast formulation's input cells, detected in the
+#: ``start`` slot of that step, on the network's one clock)
+WINDOW_START = {"wstart": "kstep == 0"}
 
 #: Input cells (§4): Bernoulli spikes with probability ∝ pixel intensity, counted in phase 1.
 #: ``stimulus(t, i)`` holds one image (values in [0, 1]) per presentation; ``r_shared`` is the
@@ -202,6 +227,11 @@ r_shared : 1 (shared)                                   # shared-random encoding
 
 FAST_INPUT_SPIKE = {"poisson": "int(rand() < p_spike)", "shared": "int(r_shared < p_spike)"}
 
+#: the pixel intensities of the window that starts, loaded on ``wstart`` (the TimedArray holds
+#: one row per sample); with the shared encoding the phase-1 count restarts here too
+FAST_INPUT_LOAD = {"poisson": "p_spike = max_rate * stimulus(t, i)",
+                   "shared": "p_spike = max_rate * stimulus(t, i)\nh1 = 0"}
+
 FAST_INPUT_CODE = """
 fresh = int(kstep == 0)
 dflip = (1 - fresh) * on
@@ -215,7 +245,11 @@ LEARN_PRE = """
 wact : 1                                                # last window with phase-1 spikes
 S : 1 (shared)                                          # 0.9^(RMSprop updates in this block)
 blend = int(win == n_windows - 1) : integer (shared)    # last window of the block
+n_upd : integer (shared)                                # learning updates so far in this block
 """
+
+#: counts the learning updates (a scalar statement in the ``end`` slot, after the update)
+LEARN_PRE_COUNT = "n_upd += int(learn_gate(t) > 0) * bend * int(kstep == T_steps - 1)"
 
 #: the RMSprop decay of this window's update (a scalar statement: runs before the cells)
 LEARN_PRE_DECAY = "S = S * (1 - 0.1 * learn_gate(t) * bend * int(kstep == T_steps - 1))\n"
@@ -225,10 +259,14 @@ LEARN_PRE_ACTIVE = "wact = win"
 
 #: the pre cell's window end: ``lacc`` when it was active in this window (its synapses add
 #: (ĥ − h) h_pre to the batch sum), ``lapply`` at the end of a batch in which it was active
-#: (the update) or at the end of the block (every cell: write v back)
+#: (the update), at the end of the block (every cell: write v back), and at the block's first
+#: learning update (every cell: the reference clips EVERY weight at every update, which changes
+#: only weights outside [−w_max, w_max], i.e. initial ones, N(0, 3/n) with small n; after one
+#: clip all are inside and a silent pre cell's synapses are left exactly as they are)
 LEARN_PRE_EVENT = {"lacc": "kstep == T_steps - 1 and h1 > 0",
                    "lapply": "kstep == T_steps - 1 and bend > 0 and "
-                             "(h1 > 0 or win - wact < batch_size or blend > 0)"}
+                             "(h1 > 0 or win - wact < batch_size or blend > 0 or "
+                             "(n_upd == 0 and learn_gate(t) > 0))"}
 
 #: eq. 12 from the pre side: the batch sum every window, the update at the end of the batch
 #: (v holds v/S during a block, see above)

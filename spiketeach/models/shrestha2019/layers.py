@@ -4,7 +4,7 @@ error neurons, the learning projections and the fixed feedback pathways.
 """
 
 from __future__ import annotations
-from spiketeach.models.shrestha2019.equations import BATCH_RESET, COUNT_CODE, ERROR_CHANNELS, ERROR_EVENTS, ERROR_RESETS, FAST_BATCH_RESET, FAST_ERROR_EVENTS, FAST_ERROR_RESETS, FAST_ERROR_SIGN, FAST_INPUT_CODE, FAST_INPUT_NEURON, FAST_INPUT_SPIKE, FAST_WEIGHT_ACCUMULATE, FAST_WEIGHT_CLIP, FAST_WEIGHT_UPDATE, FORWARD_MODEL, IF_NEURON, IF_RESET, IF_THRESHOLD, INPUT_NEURON, INPUT_THRESHOLD, LEARN_PRE, LEARN_PRE_ACTIVE, LEARN_PRE_DECAY, LEARN_PRE_EVENT, LOSS_INPUT, WEIGHT_CLIP, WEIGHT_UPDATE, WINDOW_END
+from spiketeach.models.shrestha2019.equations import BATCH_RESET, COUNT_CODE, ERROR_CHANNELS, ERROR_EVENTS, ERROR_RESETS, FAST_BATCH_RESET, FAST_ERROR_EVENTS, FAST_ERROR_RESETS, FAST_ERROR_SIGN, FAST_INPUT_CODE, FAST_INPUT_LOAD, FAST_INPUT_NEURON, FAST_INPUT_SPIKE, FAST_WEIGHT_ACCUMULATE, FAST_WEIGHT_CLIP, FAST_WEIGHT_UPDATE, FORWARD_MODEL, IF_NEURON, IF_RESET, IF_THRESHOLD, INPUT_NEURON, INPUT_THRESHOLD, LEARN_PRE, LEARN_PRE_ACTIVE, LEARN_PRE_COUNT, LEARN_PRE_DECAY, LEARN_PRE_EVENT, LOSS_INPUT, WEIGHT_CLIP, WEIGHT_UPDATE, WINDOW_END, WINDOW_START
 from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 import numpy as np
@@ -110,16 +110,18 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
         # +(T/2 − k) when switching on at step k < T/2 and −(T/2 − k) when switching off)
         eqs += "r_prev : 1 (shared)  # r of the previous step (2 at a window start: all off)\n"
         events = {"flip": "int(r_shared < p_spike) != int(r_prev < p_spike)"}
-        load = "p_spike = max_rate * stimulus(t, i)\nh1 = 0"
     else:
         events = {"flip": "dflip != 0"}
-        load = "p_spike = max_rate * stimulus(t, i)"
+    events |= WINDOW_START
     if learning:
         events |= LEARN_PRE_EVENT
     group = NeuronGroup(n, eqs, threshold=None, events=events, clock=clock, namespace=namespace,
                         name=name)
-    # the pixel intensities once per window (the TimedArray holds one row per sample)
-    group.run_regularly(load, dt=params.window, when="start", name=f"{name}_load")
+    # the pixel intensities once per window, at its step 0, on the one clock (not on a clock
+    # of period T·dt: see "One clock" in the equations module)
+    group.thresholder["wstart"].when = "start"
+    group.thresholder["wstart"].order = -1
+    group.run_on_event("wstart", FAST_INPUT_LOAD[params.encoding], when="start", order=0)
     if shared:
         group.run_regularly(_clean(decay + """
         r_prev = r_shared * int(kstep != 0) + 2.0 * int(kstep == 0)
@@ -137,6 +139,7 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
         group.S = 1.0
         group.wact = -params.batch - 1
         group.run_on_event("lacc", LEARN_PRE_ACTIVE, when="end")
+        group.run_regularly(LEARN_PRE_COUNT, when="end", order=2, name=f"{name}_count_updates")
     return group
 
 def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace: dict, *,
@@ -187,6 +190,8 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
         group.S = 1.0
         group.wact = -params.batch - 1
         group.run_on_event("lacc", LEARN_PRE_ACTIVE, when="end")
+        group.run_regularly(LEARN_PRE_COUNT, when="end", order=2,
+                            name=f"{group.name}_count_updates")
     group.theta = theta
     group.b = params.bias * theta
     if error:

@@ -98,7 +98,8 @@ def test_short_presentations_fold_silent_inputs_too():
         run_block(ban, None, x, y, np.ones(n))
         weights[form] = ban.weights()
         if form == "fast":
-            assert ban.input.events["fold"] == "True"
+            from spiketeach.models.samadi2017.fast_input import FOLD_EVERY_INPUT
+            assert ban.input.events["fold"] == FOLD_EVERY_INPUT["fold"]
         reset_device()
     for w_ref, w_fast in zip(weights["reference"], weights["fast"]):
         np.testing.assert_allclose(w_fast, w_ref, rtol=1e-9, atol=1e-9 * np.abs(w_ref).max())
@@ -165,3 +166,58 @@ def test_state_with_a_missing_variable_is_refused():
     with pytest.raises(ValueError, match="forward1.DW"):
         ban.state_pairs(state)
     reset_device()
+
+
+def test_fast_form_runs_on_one_clock_and_boundaries_are_integer_steps():
+    """No presentation clock: every object of the fast form runs on the network's one clock,
+    and a presentation boundary is t_in_timesteps % presentation_steps == 0 (integer, exact for
+    any block; a 100 ms clock ticked one ulp late from presentation 641 on cpp_standalone).
+    The TimedArrays are read with the float time of the step: their row is the presentation
+    index at every step of a 1100-presentation (110 s) block."""
+    from brian2.input.timedarray import _find_K
+    from spiketeach.models.samadi2017.fast_input import FOLD_EVENT, PRESENTATION_START
+    ban = samadi2017.build([6, 5, 4, 3], PresentationSchedule(4, P.presentation, P.settle),
+                           formulation="fast")
+    clocks = {o.clock for obj in ban.net.objects
+              for o in [obj, *getattr(obj, "contained_objects", [])]}
+    assert len(clocks) == 1
+    assert "t_in_timesteps % presentation_steps == 0" in PRESENTATION_START["pstart"]
+    assert FOLD_EVENT["fold"].startswith(PRESENTATION_START["pstart"])
+    dt, pres = float(P.dt), float(P.presentation)
+    steps_per = round(pres / dt)
+    steps = np.arange(1100 * steps_per, dtype=np.int64)
+    K = _find_K(dt, pres)
+    row = ((steps * dt / (pres / K) + 0.5) / K).astype(np.int64)  # TimedArray, cpp template
+    np.testing.assert_array_equal(row, steps // steps_per)
+
+
+@pytest.mark.slow
+@pytest.mark.standalone
+def test_fast_equals_reference_over_a_long_block_on_cpp_standalone(tmp_path):
+    """One block of 1100 presentations (110 s, the longest block a protocol runs) on
+    cpp_standalone: the same spikes of every layer and the same counts per presentation, weights
+    to 1e-9 relative. (With the former 100 ms presentation clock the spikes parted at 65.1 s.)"""
+    sizes, n = [6, 5, 3], 1100
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 1.5, (n, sizes[0]))
+    y = rng.integers(0, sizes[-1], n)
+    out = {}
+    for form in ("reference", "fast"):
+        select_device("cpp_standalone", build_dir=tmp_path / form)
+        try:
+            ban = samadi2017.build(sizes, PresentationSchedule(n, P.presentation, P.settle),
+                                   seed=1, formulation=form, record_layers=True)
+            res = run_block(ban, None, x, y, np.ones(n))
+            out[form] = (res.counts, ban.weights(),
+                         [(np.asarray(m.i[:]).copy(), np.asarray(m.t_[:]).copy())
+                          for m in ban.layer_spikes])
+        finally:
+            reset_device()
+    ref, fast = out["reference"], out["fast"]
+    np.testing.assert_array_equal(ref[0], fast[0])
+    for (i_ref, t_ref), (i_fast, t_fast) in zip(ref[2], fast[2]):
+        np.testing.assert_array_equal(i_ref, i_fast)
+        np.testing.assert_array_equal(t_ref, t_fast)
+    assert sum(len(i) for i, _ in ref[2]) > 10_000
+    for w_ref, w_fast in zip(ref[1], fast[1]):
+        np.testing.assert_allclose(w_fast, w_ref, rtol=1e-9, atol=1e-9 * np.abs(w_ref).max())
