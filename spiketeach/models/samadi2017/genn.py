@@ -189,9 +189,8 @@ def build_ba_network_genn(layer_sizes, schedule, *, params=None, seed: int = 0,
                           feedback: str = "broadcast", depth: int | None = None, weights=None,
                           biases=None, feedback_weights=None, target_drive_high: float = 20.0,
                           record_layers: bool = False):
-    """Assemble the network in the GeNN formulation (called by
-    :func:`~spiketeach.models.samadi2017.spiking.build_ba_network` with ``formulation="genn"``, which checks
-    the arguments and computes the initial values).
+    """Assemble the network in the GeNN formulation (what :func:`spiketeach.models.samadi2017.build`
+    builds with ``formulation="genn"`` and always on the genn device).
 
     The arguments are those of :func:`~spiketeach.models.samadi2017.spiking.build_ba_network`
     (checked and completed by :func:`~spiketeach.models.samadi2017.network.network_arguments`);
