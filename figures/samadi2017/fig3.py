@@ -208,7 +208,7 @@ def protocol(quick: bool, trials: int | None = None, variant: str = "paper") -> 
         "forward_weights": "normal" if session7 else "uniform (A.4)",
         "alignment": {"algorithms": ["FA", "BA", "DF"], "depth": 9,
                       "trials": 4 if quick else 50, "minibatch_for_angle": 100},
-        "chunk": 4 if quick else 100,
+        "chunk": 4 if quick else 50,
     }
     if session7:
         proto["session7"] = {"eta_pilot": ETA_PILOT, "eta_pilot_gamma_c1c2": ETA_PILOT_GAMMA_C1C2,
