@@ -328,8 +328,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     proto["mean_trial_s"] = float(np.mean(trial_s)) if trial_s else None
     # one worker's compute for the trials in this figure (teacher draws included)
     proto["compute_s_of_included_trials"] = float(np.sum(trial_s))
-    proto["trials"] = min(summary["trials"][a][d] for a in summary["trials"]
-                          for d in summary["trials"][a])
+    # finished trials of the configuration with the fewest (0 for one not started yet)
+    expected = {(a, str(d)) for a in algorithms for d in DEPTHS}
+    expected |= {(a, str(d)) for a, ds in variants.items() for d in ds}
+    proto["trials"] = min(summary["trials"].get(a, {}).get(d, 0) for a, d in expected)
     proto["trials_by_config"] = summary["trials"]
     result = {"paper": PAPER, "claims": claim, "ours": ours, "protocol": proto, "seed": seed,
               "device": device,
