@@ -10,43 +10,31 @@ learn. Four panels — backprop (eqs. 2.4–2.5), feedback alignment (2.6), broa
 band = 2 standard errors); a fifth panel shows the angle between each algorithm's hidden-layer
 update and the true gradient (:mod:`spiketeach.analysis.alignment`) over learning, at depth 9.
 
-The paper and this protocol, point by point (``protocol.paper_comparison`` in the JSON). The
-article's full text could not be re-read here (the search tool's copies of it return only the
-abstract and introduction), so "the paper" means what issues 1/3 and
-docs/papers/samadi2017.md record from it.
+The paper's settings are the default (issue 16; the full text is
+docs/papers/samadi2017.md's source): γ = α = c1 c2 in eq. A.6 (Appendix B's last sentence: "the
+simpler approach … is what we used in sections 3.1 and 3.2"); c1 c2 on every backward link, the
+output layer's included; ONE η = 1/fan-in for every algorithm (§2.6); B_FA uniform "like the Ws"
+(A.5), B_BA = γ^D Π B_FA (A.6); forward weights uniform (A.4); inputs with mean 0.64 and s.d. 0.8
+(Appendix B); targets y* ∈ {0, 1} (§2.5); DF = BA without da/dv, its v > 0 gate included (§2.3).
 
-* Same as the paper: teacher 2-2×8-2 with non-rectified tanh cells and classes within 0.001 of
-  0.5; learner 2-10×8-2 with E(v) = max(0, c1 tanh(c2 v)); depth-k = only the last k weight layers
-  (and biases) learn; momentum 0.9; Appendix-B forward initialisation (A.1–A.4); FA's B with the
-  variance of the W it replaces (A.5); 500 trials per algorithm and depth, band = 2 s.e.
-* Departure found and fixed (this revision): eq. A.6 scales BA's (and DF's) feedback B_l by the
-  slope γ once per hidden-to-hidden link between layer l and the output. The paper's γ is its
-  estimate of the mean da/dv, 0.034; the sweep used c1 c2 = 0.0656, which makes B_l
-  (0.0656/0.034)^(L−1−l) too large — ≈ 100× for layer 1 — so BA's deep layers learned with a far
-  larger effective η than BP's (their teaching signals at initialisation, layer 1 → 8:
-  BP 0.11 … 3.7, BA with c1 c2 0.86 … 5.2, BA with 0.034 0.009 … 5.2). ``FEEDBACK_GAMMA``,
-  ``SweepConfig.feedback_gamma``. With γ = 0.034 BA's best η is the paper's own 1/fan-in.
-* Not recoverable from what we have of the text, so chosen here:
-  - trials = seeds; seed s fixes the teacher, the initial weights and the data for every
-    algorithm and depth (paired comparisons); teacher weights N(0, 2²/fan-in), biases N(0, 0.5²);
-    inputs x ~ N(0, I₂) shown as Appendix-B activities;
-  - online learning, one example per update, 10 000 training examples per trial, test error
-    (classification, 500 held-out inputs) every 500. BP, BA and DF have mostly flattened by
-    10 000; FA has not (``LONG_PILOT``: FA 26.9 → 14.4 → 7.0 % at 10k/30k/100k examples, BP
-    7.2 → 3.8 → 2.7 %, BA 9.1 → 7.5 → 4.3 %), but 500 trials × 100 000 examples × 38 configs
-    (≈ 10 h on one core) did not fit this session;
-  - y* = 0.8 for the teacher's class and 0 for the other (reachable below c1 = 0.82);
-  - η = eta_scale / fan-in per example with eta_scale per algorithm, the best depth-9 error of
-    a grid {3, 1, 0.3, 0.1, 0.03, 0.01} on 20 teachers outside the sweep (``ETA_PILOT``): BP
-    0.03 (at the paper's 1/fan-in BP collapses onto the class-average output, 50 %), FA 0.1,
-    BA 1, DF 0.3, DF-ungated 1 (tied with 3; the paper's value taken);
-  - DF keeps the v > 0 gate (that version is the one closest to the paper's MNIST numbers,
-    docs/papers/samadi2017.md); the literal "no da/dv at all" rule, DF-ungated, runs at
-    depths 1 and 9 (the depths the paper shows for DF) and is drawn dashed in the DF panel.
+One departure, named ``SamadiParams.gate_output``: the output layer's sech²(c2 v) is not gated at
+v ≤ 0. With the literal gate, BP at depth 9 gets WORSE with training (pilot ``GATE_PILOT``: test
+error 0.214 → 0.195 → 0.287 → 0.300 over 10 000 examples); the literal rule is
+``SamadiParams(gate_output=True)``.
+
+Not stated by the paper, chosen here: trials = seeds (seed s fixes teacher, initial weights and
+data for every algorithm and depth: paired comparisons); teacher weights N(0, 2²/fan-in), biases
+N(0, 0.5²); inputs x ~ N(0, I₂) shown as 0.64 + 0.8 x; online learning (one example per update);
+``N_TRAIN`` examples per trial, classification error on 500 held-out inputs every ``EVAL_EVERY``.
+
+The choices of main before issue 16 are the "session7" variant (``--variant session7``:
+per-algorithm η, γ = 0.034, targets 0.8, Gaussian B, no c1 c2 on the output link, linearised
+input statistics, gated DF) with its pilots under ``protocol.session7``.
 
 Writes ``fig3.png`` and ``.json``; the trials stream to
-``output/samadi2017_fig3_sweep_gamma034`` (``results.jsonl``), so an interrupted run resumes. Usage:
-``python figures/samadi2017/fig3.py [--quick] [--seed N] [--workers N] [--scheduler ADDR] [--out DIR]``.
+``output/samadi2017_fig3_sweep_paper`` (``results.jsonl``; ``_session7`` for that variant), so an
+interrupted run resumes. Usage: ``python figures/samadi2017/fig3.py [--quick] [--seed N]
+[--trials N] [--variant paper|session7] [--workers N] [--scheduler ADDR] [--out DIR] [--plot-only]``.
 """
 
 from __future__ import annotations
@@ -72,25 +60,40 @@ NAME = "fig3"
 HERE = Path(__file__).resolve().parent
 ALGORITHMS = ("BP", "FA", "BA", "DF")
 DEPTHS = tuple(range(1, 10))
-#: the literal derivative-free rule (no slope AND no v > 0 gate), run at the depths the paper
-#: shows for DF
-VARIANTS = {"DF-ungated": (1, 9)}
+#: DF that keeps the v > 0 gate (the session7 variant's DF), at the depths the paper shows for DF
+VARIANTS = {"DF-gated": (1, 9)}
+#: training examples per trial and test interval (the paper does not state its length).
+#: BP, BA and DF flatten by 10 000 at eta = 1/fan-in; FA is still improving then.
+N_TRAIN, EVAL_EVERY = 30_000, 1_000
+#: the pilot behind ``SamadiParams.gate_output`` (20 teachers, seeds 1000-1019, paper defaults,
+#: 10 000 online examples): mean test error at 0 / 2500 / 5000 / 7500 / 10000 examples
+GATE_PILOT = {
+    "gate_output=True (literal)": {"BP9": [0.503, 0.214, 0.195, 0.287, 0.300],
+                                   "BP8": [0.503, 0.336, 0.335, 0.327, 0.327],
+                                   "FA9": [0.503, 0.343, 0.226, 0.213, 0.174],
+                                   "BA9": [0.503, 0.100, 0.120, 0.101, 0.089]},
+    "gate_output=False (default)": {"BP9": [0.503, 0.192, 0.187, 0.167, 0.173],
+                                    "BP8": [0.503, 0.315, 0.239, 0.243, 0.237],
+                                    "FA9": [0.503, 0.310, 0.203, 0.190, 0.145],
+                                    "BA9": [0.503, 0.081, 0.091, 0.066, 0.067]},
+    "target 0.8 instead of 1 (not adopted; y* = 1 does not fail)":
+        {"BP9": [0.503, 0.121, 0.154, 0.122, 0.096], "FA9": [0.503, 0.338, 0.306, 0.320, 0.278],
+         "BA9": [0.503, 0.091, 0.084, 0.109, 0.099]},
+}
 
-#: gamma of eq. A.6 (the slope per hidden-to-hidden link that scales the BA/DF feedback
-#: matrices): the paper's estimate of the mean da/dv (docs/papers/samadi2017.md). Until this
-#: revision the sweep used c1 c2 = 0.0656, which makes layer 1's B about 1.93^7 = 100x larger
-#: than the paper's.
-FEEDBACK_GAMMA = 0.034
-
-#: per-algorithm eta_scale (eta = eta_scale / fan-in), the best depth-9 error of ETA_PILOT
-ETA_SCALE = {"BP": 0.03, "FA": 0.1, "BA": 1.0, "DF": 0.3, "DF-ungated": 1.0}
+# ---------------------------------------------------------------- the "session7" variant
+#: its gamma of eq. A.6 (the paper's MNIST estimate of the mean da/dv)
+FEEDBACK_GAMMA_SESSION7 = 0.034
+#: its per-algorithm eta_scale (eta = eta_scale / fan-in), the best depth-9 error of ETA_PILOT
+ETA_SCALE_SESSION7 = {"BP": 0.03, "FA": 0.1, "BA": 1.0, "DF-gated": 0.3, "DF": 1.0}
+#: (in the session7 pilots below "DF" is today's "DF-gated" and "DF-ungated" today's "DF")
 #: the pilot: final test error at depth 9 / depth 8 (DF: / depth 1 too) after 10 000 online
 #: examples, mean over 20 teachers outside the sweep's seeds (TeacherStudentTask(seed),
 #: seeds 1000..1019), gamma = 0.034, per eta_scale
 ETA_PILOT = {
     "eta_scale": [3.0, 1.0, 0.3, 0.1, 0.03, 0.01],
     "teachers": "TeacherStudentTask(seed), seeds 1000-1019 (not the sweep's)",
-    "feedback_gamma": FEEDBACK_GAMMA, "n_train": 10_000,
+    "feedback_gamma": FEEDBACK_GAMMA_SESSION7, "n_train": 10_000,
     "BP": {"9": [None, 0.500, 0.490, 0.150, 0.072, 0.116],
            "8": [None, 0.500, 0.506, 0.200, 0.088, 0.156]},
     "FA": {"9": [None, 0.353, 0.336, 0.269, 0.360, None],
@@ -167,82 +170,132 @@ FA_DF_PILOT = {
 
 PAPER = {
     "claims": {
-        "depth9_below_depth8": "BP, FA and BA learners with all 9 layers learning end with lower "
-                               "error than with 8 (useful learning 9 layers from the output)",
-        "df_depth9_no_better_than_depth1": "derivative-free learning gains nothing from learning "
-                                           "in deep layers",
-        "bp_le_fa_le_ba": "final error BP <= FA <= BA",
+        "depth9_below_depth8": "§3.1: for BP, FA and BA 'depth-9 learning was better than "
+                               "depth-8' (the lowest curve lies well below the second-lowest)",
+        "bp_le_fa_le_ba": "§3.1: 'backpropagation was slightly better than feedback alignment, "
+                          "which in turn was slightly better than broadcast alignment'",
+        "df_depth9_no_better_than_depth1": "§3.1: 'with the derivative-free algorithm, depth-9 "
+                                           "learning was no better than depth-1 on average by "
+                                           "the ends of the trials'",
     },
     "trials_per_depth_and_algorithm": 500,
     "values": "the paper shows curves only (no numbers in the text)",
 }
 
 
-#: what the paper specifies vs what this script does (see the module docstring)
-PAPER_COMPARISON = {
-    "paper_text": "not re-read in this revision: the search tool's copies of the article "
-                  "(direct.mit.edu, documents.pub) return only the abstract and introduction; "
-                  "the facts below come from issues 1/3 and docs/papers/samadi2017.md",
-    "same_as_paper": ["teacher 2-2x8-2, non-rectified tanh, classes within 0.001 of 0.5",
-                      "learner 2-10x8-2, E(v) = max(0, c1 tanh(c2 v))",
-                      "depth-k: only the last k weight layers learn", "momentum 0.9",
-                      "Appendix-B initialisation (A.1-A.4)", "FA feedback B (A.5)",
-                      "500 trials per algorithm and depth; band = 2 standard errors",
-                      "BA feedback B (A.6) with gamma = 0.034 (since this revision)"],
-    "departure_fixed": "A.6 gamma: the sweep used c1 c2 = 0.0656 instead of the paper's 0.034; "
-                       "this scales BA/DF's B_l by (0.0656/0.034)^(hidden links above l), i.e. "
-                       "layer 1's by ~100x, and made BA's deep layers learn faster than BP's",
-    "not_recoverable_ours": ["training length (10 000 online examples)", "eta per algorithm "
-                             "(pilot; the paper's 1/fan-in makes BP collapse here)",
-                             "inputs N(0, I) as Appendix-B activities", "teacher weight scale",
-                             "targets 0.8/0", "y-axis = classification error on 500 test inputs",
-                             "DF's v > 0 gate (kept; the ungated variant is run too)"],
-}
-
-
-def protocol(quick: bool, trials: int | None = None) -> dict:
+def protocol(quick: bool, trials: int | None = None, variant: str = "paper") -> dict:
     n = trials or (4 if quick else 500)
-    return {
+    session7 = variant == "session7"
+    proto = {
+        "variant": variant,
         "learner": LEARNER_SIZES, "teacher": "2-2x8-2 tanh (TeacherStudentTask)",
         "trials_per_config": n,
-        "n_train": 1000 if quick else 10_000, "eval_every": 250 if quick else 500,
+        "n_train": 1000 if quick else N_TRAIN, "eval_every": 250 if quick else EVAL_EVERY,
         "n_test": 200 if quick else 500, "online": True, "momentum": 0.9,
-        "eta_scale": ETA_SCALE, "eta_rule": "eta_scale / fan-in per example", "eta_pilot": ETA_PILOT,
-        "eta_pilot_gamma_c1c2": ETA_PILOT_GAMMA_C1C2, "long_training_pilot": LONG_PILOT,
-        "fa_df_pilot": FA_DF_PILOT,
-        "feedback_gamma": FEEDBACK_GAMMA, "variants": {k: list(v) for k, v in VARIANTS.items()},
-        "target": "0.8 for the teacher's class, 0 for the other", "gate_output": False,
-        "df_gate": "v > 0 kept ('DF'); dropped ('DF-ungated')",
-        "c1c2_on_hidden_backward_links": True, "paper_comparison": PAPER_COMPARISON,
+        "eta_scale": dict(ETA_SCALE_SESSION7) if session7 else 1.0,
+        "eta_rule": "eta_scale / fan-in per example (one value for every algorithm: §2.6)",
+        "feedback_gamma": FEEDBACK_GAMMA_SESSION7 if session7 else "c1*c2 (Appendix B, last "
+                                                                   "sentence)",
+        "variants": {k: list(v) for k, v in VARIANTS.items()},
+        "target": ("0.8" if session7 else "1") + " for the teacher's class, 0 for the other",
+        "input_statistics": "mean 0.525, s.d. 0.656" if session7 else
+                            "mean 0.64, s.d. 0.8 (Appendix B)",
+        "gate_output": False, "gate_pilot": GATE_PILOT,
+        "df": "literal: no da/dv and no v > 0 gate ('DF'); gated variant 'DF-gated'",
+        "c1c2_on_every_backward_link": not session7,
+        "B_FA": "N(0, E[W^2])" if session7 else "uniform like W (A.5)",
+        "B_BA": "Gaussian, gamma^(D-1)" if session7 else "gamma^D prod B_FA (A.6)",
+        "forward_weights": "normal" if session7 else "uniform (A.4)",
         "alignment": {"algorithms": ["FA", "BA", "DF"], "depth": 9,
                       "trials": 4 if quick else 50, "minibatch_for_angle": 100},
-        "chunk": 4 if quick else 100,
+        "chunk": 4 if quick else 50,
     }
+    if session7:
+        proto["session7"] = {"eta_pilot": ETA_PILOT, "eta_pilot_gamma_c1c2": ETA_PILOT_GAMMA_C1C2,
+                             "long_training_pilot": LONG_PILOT, "fa_df_pilot": FA_DF_PILOT}
+    return proto
+
+
+def sweep_config(proto: dict) -> "sweep.SweepConfig":
+    """The SweepConfig of a protocol (:func:`protocol`)."""
+    extra = dict(sweep.SESSION7) if proto["variant"] == "session7" else {}
+    extra.pop("eta_scale", None)
+    return sweep.SweepConfig(kind="rate", n_train=proto["n_train"], eval_every=proto["eval_every"],
+                             n_test=proto["n_test"], eta_scale=proto["eta_scale"],
+                             chunk=proto["chunk"], **extra)
+
+
+def paired(records: dict, a: tuple, b: tuple) -> dict | None:
+    """Mean and standard error of the per-seed difference final_error(a) − final_error(b),
+    a and b = (algorithm, depth), over the seeds both have finished."""
+    def by_seed(alg, depth):
+        return {r["seed"]: r["final_error"] for r in records.values()
+                if r["status"] == "done" and r["algorithm"] == alg and r["depth"] == depth}
+    ea, eb = by_seed(*a), by_seed(*b)
+    seeds = sorted(set(ea) & set(eb))
+    if len(seeds) < 2:
+        return None
+    d = np.array([ea[s] - eb[s] for s in seeds])
+    return {"a": f"{a[0]} depth {a[1]}", "b": f"{b[0]} depth {b[1]}", "n": len(seeds),
+            "mean_a": float(np.mean([ea[s] for s in seeds])),
+            "mean_b": float(np.mean([eb[s] for s in seeds])),
+            "diff": float(d.mean()), "stderr": float(d.std(ddof=1) / np.sqrt(len(d)))}
+
+
+def claims(records: dict) -> dict:
+    """Each of the paper's Fig. 3 claims on paired final errors (the same seeds).
+
+    "X below Y" holds when the paired difference X − Y is negative by more than 2 standard
+    errors; "X no better than Y" holds unless X − Y is negative by more than 2 standard errors.
+    """
+    out = {"rule": "below: diff + 2 stderr < 0; no better: not (diff + 2 stderr < 0); "
+                   "diff = final error of a minus b, paired by seed"}
+    for alg in ("BP", "FA", "BA"):
+        c = paired(records, (alg, 9), (alg, 8))
+        if c:
+            out[f"{alg}_depth9_below_depth8"] = {**c, "holds": c["diff"] + 2 * c["stderr"] < 0}
+    pairs = {}
+    for x, y in (("BP", "FA"), ("FA", "BA"), ("BP", "BA")):
+        c = paired(records, (x, 9), (y, 9))
+        if c:
+            pairs[f"{x}_below_{y}_depth9"] = {**c, "holds": c["diff"] + 2 * c["stderr"] < 0}
+    out.update(pairs)
+    if "BP_below_FA_depth9" in pairs and "FA_below_BA_depth9" in pairs:
+        out["BP_better_than_FA_better_than_BA_depth9"] = {
+            "holds": pairs["BP_below_FA_depth9"]["holds"] and pairs["FA_below_BA_depth9"]["holds"],
+            "from": ["BP_below_FA_depth9", "FA_below_BA_depth9"]}
+    for alg in ("DF", "DF-gated"):
+        c = paired(records, (alg, 9), (alg, 1))
+        if c:
+            out[f"{alg}_depth9_no_better_than_depth1"] = {
+                **c, "holds": not (c["diff"] + 2 * c["stderr"] < 0)}
+    return out
 
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
         workers: int = 1, scheduler: str | None = None, trials: int | None = None,
-        sweep_dir=None, plot_only: bool = False, progress=print) -> dict:
+        sweep_dir=None, plot_only: bool = False, progress=print, variant: str = "paper",
+        alignment: bool = True) -> dict:
     """Run (or resume) the sweep, plot and write ``<out_dir>/samadi2017_fig3.{png,json}``.
 
     ``device`` is recorded only: the references are numpy (no Brian2 device).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    proto = protocol(quick, trials)
+    proto = protocol(quick, trials, variant)
     start = time.perf_counter()
-    cfg = sweep.SweepConfig(kind="rate", n_train=proto["n_train"], eval_every=proto["eval_every"],
-                            n_test=proto["n_test"], eta_scale=dict(ETA_SCALE),
-                            chunk=proto["chunk"], feedback_gamma=FEEDBACK_GAMMA)
+    cfg = sweep_config(proto)
     seeds = range(seed, seed + proto["trials_per_config"])
-    trials = sweep.make_trials(ALGORITHMS, DEPTHS, seeds)
-    for alg, depths in VARIANTS.items():
+    algorithms = ("BP", "FA", "BA", "DF-gated") if variant == "session7" else ALGORITHMS
+    variants = {"DF": (1, 9)} if variant == "session7" else VARIANTS
+    trials = sweep.make_trials(algorithms, DEPTHS, seeds)
+    for alg, depths in variants.items():
         trials += sweep.make_trials([alg], depths, seeds)
     # the trial records (megabytes) go to the ignored output/ directory, not beside the figure;
-    # gamma = 0.034 sweeps get their own directory (output/samadi2017_fig3_sweep holds the
-    # gamma = c1 c2 sweep of the previous revision)
+    # each variant has its own directory (output/samadi2017_fig3_sweep_gamma034 holds the
+    # session7 sweep of before issue 16)
     sweep_dir = Path(sweep_dir) if sweep_dir else \
-        HERE.parents[1] / "output" / (f"samadi2017_{NAME}_sweep_gamma034" + ("_quick" if quick else ""))
+        HERE.parents[1] / "output" / (f"samadi2017_{NAME}_sweep_{variant}" + ("_quick" if quick else ""))
     if plot_only:  # summarise the trials done so far (e.g. while a long sweep still runs)
         everything = sweep.load_results(sweep_dir / "results.jsonl")
         records = {k: r for k, r in everything.items() if r["seed"] in seeds}
@@ -257,15 +310,15 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     failed = sorted(k for k, r in records.items() if r["status"] != "done")
     t_align = time.perf_counter()
     align = alignment_curves(cfg, list(seeds)[: proto["alignment"]["trials"]],
-                             cache_dir=sweep_dir / "teachers")
+                             cache_dir=sweep_dir / "teachers") if alignment else None
     align_wall = time.perf_counter() - t_align
     checks = qualitative_checks(summary)
+    claim = claims(records)
     trial_s = [r["wall_s"] for r in records.values() if r["status"] == "done"]
     ours = {"final_error": summary["final_error"], "stderr": summary["stderr"],
             "curve_mean": summary["curve_mean"], "curve_stderr": summary["curve_stderr"],
             "examples": next(iter(next(iter(summary["examples"].values())).values())),
             "checks": checks, "alignment_deg": align, "failed_trials": failed}
-    proto["trials"] = summary["trials"]
     proto["workers"] = 0 if scheduler else workers
     proto["scheduler"] = scheduler
     proto["sweep_dir"] = str(sweep_dir)
@@ -275,7 +328,13 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     proto["mean_trial_s"] = float(np.mean(trial_s)) if trial_s else None
     # one worker's compute for the trials in this figure (teacher draws included)
     proto["compute_s_of_included_trials"] = float(np.sum(trial_s))
-    result = {"paper": PAPER, "ours": ours, "protocol": proto, "seed": seed, "device": device,
+    # finished trials of the configuration with the fewest (0 for one not started yet)
+    expected = {(a, str(d)) for a in algorithms for d in DEPTHS}
+    expected |= {(a, str(d)) for a, ds in variants.items() for d in ds}
+    proto["trials"] = min(summary["trials"].get(a, {}).get(d, 0) for a, d in expected)
+    proto["trials_by_config"] = summary["trials"]
+    result = {"paper": PAPER, "claims": claim, "ours": ours, "protocol": proto, "seed": seed,
+              "device": device,
               "wall_s": time.perf_counter() - start, "version": spiketeach.__version__,
               "quick": quick}
     plot(summary, align, out_dir / f"{NAME}.png",
@@ -294,9 +353,9 @@ def qualitative_checks(summary: dict) -> dict:
             out[f"{alg}_depth9_below_depth8"] = fe[alg]["9"] < fe[alg]["8"]
     if "9" in fe.get("DF", {}) and "1" in fe.get("DF", {}):
         out["DF_depth9_no_better_than_depth1"] = fe["DF"]["9"] >= fe["DF"]["1"]
-    if "9" in fe.get("DF-ungated", {}) and "1" in fe.get("DF-ungated", {}):
-        out["DF-ungated_depth9_no_better_than_depth1"] = \
-            fe["DF-ungated"]["9"] >= fe["DF-ungated"]["1"]
+    if "9" in fe.get("DF-gated", {}) and "1" in fe.get("DF-gated", {}):
+        out["DF-gated_depth9_no_better_than_depth1"] = \
+            fe["DF-gated"]["9"] >= fe["DF-gated"]["1"]
     if all("9" in fe.get(a, {}) for a in ("BP", "FA", "BA")):
         out["BP_le_FA_le_BA_depth9"] = fe["BP"]["9"] <= fe["FA"]["9"] <= fe["BA"]["9"]
         out["BP_le_FA_depth9"] = fe["BP"]["9"] <= fe["FA"]["9"]
@@ -361,11 +420,11 @@ def plot(summary: dict, align: dict | None, path: Path, title: str,
             c = cmap((int(d) - 1) / 8)
             ax.plot(x, m, color=c, lw=1.2, label=f"depth {d}")
             ax.fill_between(x, m - 2 * se, m + 2 * se, color=c, alpha=0.25, lw=0)
-        if alg == "DF":   # the literal variant (no v > 0 gate either), dashed
-            for d, m_d in summary["curve_mean"].get("DF-ungated", {}).items():
-                x = np.asarray(summary["examples"]["DF-ungated"][d])
+        if alg == "DF":   # the variant that keeps the v > 0 gate, dashed
+            for d, m_d in summary["curve_mean"].get("DF-gated", {}).items():
+                x = np.asarray(summary["examples"]["DF-gated"][d])
                 ax.plot(x, 100 * np.asarray(m_d), color=cmap((int(d) - 1) / 8), lw=1.2,
-                        ls="--", label=f"ungated, depth {d}")
+                        ls="--", label=f"gated, depth {d}")
             ax.legend(fontsize=6)
         ax.set_title(alg)
         ax.set_xlabel("training examples")
@@ -397,10 +456,15 @@ def main(argv=None) -> int:
                            seed="first trial seed",
                            device_help="recorded only: the rate references are numpy")
     add_sweep_options(parser, trials="override trials per config")
+    parser.add_argument("--variant", choices=("paper", "session7"), default="paper",
+                        help="the paper's settings (default) or main's before issue 16")
+    parser.add_argument("--no-alignment", action="store_true",
+                        help="skip the update-vs-gradient angle panel")
     args = parser.parse_args(argv)
     result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                  workers=args.workers, scheduler=args.scheduler, trials=args.trials,
-                 plot_only=args.plot_only)
+                 plot_only=args.plot_only, variant=args.variant,
+                 alignment=not args.no_alignment)
     return 1 if result["ours"]["failed_trials"] else 0
 
 

@@ -12,7 +12,7 @@ def _check(out, path, algorithms, depths):
         errors = saved["ours"]["final_error"][alg]
         assert set(depths) <= set(errors)
         assert all(0.0 <= errors[d] <= 1.0 for d in depths)
-    assert saved["protocol"]["feedback_gamma"] == 0.034
+    assert saved["protocol"]["feedback_gamma"] in ("c1*c2 (Appendix B, last sentence)", None)
     return saved
 
 
@@ -21,6 +21,9 @@ def test_fig3_quick_writes_every_panel(tmp_path, figure_script):
     out = fig3.run(tmp_path, quick=True, sweep_dir=tmp_path / "sweep", progress=lambda s: None)
     saved = _check(out, tmp_path / "fig3.json", ("BP", "FA", "BA", "DF"), ("1", "9"))
     assert saved["protocol"]["trials_per_config"] == 4
+    assert saved["protocol"]["eta_scale"] == 1.0 and saved["protocol"]["trials"] == 4
+    assert saved["claims"]["BP_depth9_below_depth8"]["n"] == 4
+    assert {"holds", "diff", "stderr"} <= set(saved["claims"]["FA_below_BA_depth9"])
 
 
 @pytest.mark.standalone

@@ -10,31 +10,25 @@ Each learning layer k gets a teaching signal u_k and changes, with momentum μ =
     ΔW_k ← μ ΔW_k − η_k Σ_examples u_k a_{k−1}ᵀ ,  W_k ← W_k + ΔW_k
     Δb_k ← μ Δb_k − η_k Σ_examples u_k        ,  b_k ← b_k + Δb_k,     η_k = 1 / fan-in
 
-(η applies per example, i.e. to the SUM over a minibatch; docs/papers/samadi2017.md).
-Writing s_k = sech²(c2 v_k) for the slope without its constant c1 c2 and g_k = [v_k > 0]:
+(η applies per example, i.e. to the SUM over a minibatch; docs/papers/samadi2017.md), ONE η rule
+for every algorithm (§2.6). Writing s_k = sech²(c2 v_k) for the slope without its constant c1 c2
+(eq. 2.11: the cell's own c1 c2 is absorbed into η) and g_k = [v_k > 0]:
 
-* **BP** (eqs. 2.4–2.5): u_L = s_L e;  u_k = s_k g_k ⊙ W_{k+1}ᵀ (c_{k+1} u_{k+1}),
-  with c = 1 for the output layer and c = c1 c2 for hidden layers.
+* **BP** (eqs. 2.4–2.5): u_L = s_L e;  u_k = s_k g_k ⊙ W_{k+1}ᵀ (c1 c2 · u_{k+1}): every
+  downstream da/dv keeps its c1 c2, the one of the output layer included (A.6's D counts the
+  output layer), so every u_k is the exact gradient / (c1 c2) (:func:`gradient_scale`).
 * **FA** (eq. 2.6): BP with W_{k+1}ᵀ replaced by a fixed random B_{k+1} (eq. A.5).
-* **BA** (eqs. 2.7–2.9): u_L = s_L e;  u_k = s_k g_k ⊙ B_k e, B_k fixed and random (eq. A.6).
-* **DF** (derivative-free, §3): u_L = e;  u_k = g_k ⊙ B_k e — BA without the cell's own slope.
-* **DF-ungated**: u_L = e;  u_k = B_k e — BA without the whole derivative, its v > 0 gate
-  included (the literal reading of "derivative-free"; kept as a variant, see below).
+* **BA** (eqs. 2.7–2.9): u_L = s_L e;  u_k = s_k g_k ⊙ B_k e, B_k = γ^D Π B_FA (eq. A.6).
+* **DF** (derivative-free, §2.3: eq. 2.7 with eq. 2.4): u_L = e;  u_k = B_k e — BA without
+  da/dv, its v > 0 gate included (the literal rule).
+* **DF-gated**: u_L = e;  u_k = g_k ⊙ B_k e — the slope dropped but the gate kept (the "DF" of
+  the "session7" variant; closer to the paper's MNIST DF number, docs/papers/samadi2017.md).
 
-Choices where the text is silent or fails literally (docs/papers/samadi2017.md):
-
-* c1 c2 of a layer's OWN slope and of the output slope is absorbed into η (§2.6), but c1 c2 is
-  kept on every hidden-to-hidden backward link of BP/FA — the counterpart of the γ^D that scales
-  BA's B_k (eq. A.6). Dropping it at every link learns much worse in deep nets. So BP's u_k is the
-  exact loss gradient divided by c1 c2 (output) or (c1 c2)² (hidden layers): see
-  :func:`gradient_scale`. With B = Wᵀ chains and a linear operating regime BA then equals BP.
-* The output slope is NOT gated to v > 0 (gating it kills learning: every output is pushed below
-  0 together and never recovers); ``gate_output=True`` restores the literal version. Hidden cells
-  are gated, for DF too (dropping the gate in DF makes hidden cells binary and learning poor on
-  MNIST: ≈ 92 % against 95.6 % gated and the paper's 96.12 %). ``DF-ungated`` is the literal
-  version; on the teacher–student task of Fig. 3 it is the one whose depth-9 learner is no better
-  than depth-1, as the paper reports (figures/samadi2017/fig3.py).
-* Depth-k learning (§3.1): only the last k weight layers (and their biases) change.
+Where the text fails literally (docs/families/samadi2017.md): the output slope is NOT gated to
+v > 0 by default (``SamadiParams.gate_output``; gating it can push every output below 0 for good).
+``SamadiParams.preset("session7")`` restores main's earlier convention (no c1 c2 on the link from
+the output layer: hidden u_k = gradient / (c1 c2)²).
+Depth-k learning (§3.1): only the last k weight layers (and their biases) change.
 
 Everything is vectorised over a leading *trial* axis, so hundreds of independent learners
 (different teachers, initial weights, data) train in one numpy loop.
@@ -50,12 +44,12 @@ from spiketeach.models.samadi2017.params import SamadiParams
 
 __all__ = ["ALGORITHMS", "BROADCAST", "activation", "slope", "RateNetwork", "init_rate_network", "forward", "output_error", "teaching_signals", "gradient_scale", "weight_updates", "loss_gradients", "apply_updates", "train_step"]
 
-#: backpropagation, feedback alignment, broadcast alignment, derivative-free (BA without slope),
-#: and derivative-free without the v > 0 gate either
-ALGORITHMS = ("BP", "FA", "BA", "DF", "DF-ungated")
+#: backpropagation, feedback alignment, broadcast alignment, derivative-free (BA without da/dv,
+#: gate included: the paper's), and derivative-free that keeps the v > 0 gate
+ALGORITHMS = ("BP", "FA", "BA", "DF", "DF-gated")
 
 #: the algorithms that broadcast the output error through fixed matrices B_k (eq. A.6)
-BROADCAST = ("BA", "DF", "DF-ungated")
+BROADCAST = ("BA", "DF", "DF-gated")
 
 def activation(v: np.ndarray, params: SamadiParams) -> np.ndarray:
     """E(v) = max(0, c1 tanh(c2 v)) (eq. 2.10)."""
@@ -86,7 +80,8 @@ class RateNetwork:
     feedback: list[np.ndarray]
     params: SamadiParams = field(default_factory=SamadiParams)
     depth: int | None = None
-    gate_output: bool = False
+    #: None: ``params.gate_output``
+    gate_output: bool | None = None
     eta_scale: float = 1.0
     dW: list[np.ndarray] = field(default_factory=list)
     db: list[np.ndarray] = field(default_factory=list)
@@ -94,6 +89,8 @@ class RateNetwork:
     def __post_init__(self):
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"unknown algorithm {self.algorithm!r}; choose one of {ALGORITHMS}")
+        if self.gate_output is None:
+            self.gate_output = bool(self.params.gate_output)
         L = self.n_weight_layers
         self.depth = L if self.depth is None else int(self.depth)
         if not 1 <= self.depth <= L:
@@ -129,7 +126,7 @@ class RateNetwork:
 
 def init_rate_network(layer_sizes: list[int], algorithm: str, seeds, *,
                       params: SamadiParams | None = None, depth: int | None = None,
-                      gate_output: bool = False, eta_scale: float = 1.0) -> RateNetwork:
+                      gate_output: bool | None = None, eta_scale: float = 1.0) -> RateNetwork:
     """Appendix-B initialisation (eqs. A.1–A.6) of one learner per seed.
 
     For each seed the forward weights and biases come from ``np.random.default_rng(seed)`` exactly
@@ -185,7 +182,9 @@ def teaching_signals(net: RateNetwork, vs: list[np.ndarray], e: np.ndarray,
         return {}
     out_gate = (vs[-1] > 0) if net.gate_output else 1.0
     u = {}
-    if alg in ("DF", "DF-ungated"):
+    if alg == "DF":
+        u[L - 1] = e
+    elif alg == "DF-gated":
         u[L - 1] = e * out_gate
     else:
         u[L - 1] = slope(vs[-1], p) * out_gate * e
@@ -193,21 +192,29 @@ def teaching_signals(net: RateNetwork, vs: list[np.ndarray], e: np.ndarray,
         for k in layers:
             if k == L - 1:
                 continue
-            own = slope(vs[k], p) if alg == "BA" else 1.0
-            gate = 1.0 if alg == "DF-ungated" else (vs[k] > 0)
-            u[k] = own * gate * np.matmul(e, B[k].transpose(0, 2, 1))
+            back = np.matmul(e, B[k].transpose(0, 2, 1))
+            if alg == "BA":
+                u[k] = slope(vs[k], p) * (vs[k] > 0) * back
+            elif alg == "DF-gated":
+                u[k] = (vs[k] > 0) * back
+            else:
+                u[k] = back
     else:  # BP and FA propagate layer by layer down to the first learning layer
         alpha = p.c1 * p.c2
         for k in range(L - 2, layers[0] - 1, -1):
             back = net.weights[k + 1] if alg == "BP" else B[k].transpose(0, 2, 1)
-            c = 1.0 if k + 1 == L - 1 else alpha    # c1 c2 kept on hidden-to-hidden links
+            # c1 c2 of every downstream da/dv; the session7 variant drops it from the output's
+            c = alpha if (p.c1c2_on_output_link or k + 1 != L - 1) else 1.0
             u[k] = slope(vs[k], p) * (vs[k] > 0) * np.matmul(c * u[k + 1], back)
     return {k: u[k] for k in layers}
 
 def gradient_scale(net: RateNetwork, k: int) -> float:
-    """BP's u_k a_{k−1}ᵀ times this is the exact gradient of ½|e|² (c1 c2 absorbed into η)."""
+    """BP's u_k a_{k−1}ᵀ times this is the exact gradient of ½|e|² (c1 c2 absorbed into η):
+    c1 c2 for every layer; (c1 c2)² for hidden layers in the "session7" convention."""
     alpha = net.params.c1 * net.params.c2
-    return alpha if k == net.n_weight_layers - 1 else alpha**2
+    if net.params.c1c2_on_output_link or k == net.n_weight_layers - 1:
+        return alpha
+    return alpha**2
 
 def weight_updates(net: RateNetwork, x: np.ndarray, u: dict[int, np.ndarray],
                    acts: list[np.ndarray]) -> dict[int, tuple[np.ndarray, np.ndarray]]:

@@ -62,11 +62,13 @@ from spiketeach.protocols.sweep import Task, failed_record, load_results, run_tr
 
 __all__ = ["Trial", "SweepConfig", "make_trials", "load_results", "run_sweep", "teacher_for",
            "trial_data", "presentation_inputs", "run_rate_job", "build_spiking", "state_manifest",
-           "check_manifest", "trial_state",
+           "check_manifest", "trial_state", "SESSION7", "TARGET_HIGH", "RATE_DEFAULTS",
            "spiking_values", "run_spiking_trial", "summarise", "add_parser", "run_from_args",
            "SPIKING_ALGORITHM", "MANIFEST", "MANIFEST_VERSION"]
 
 SPIKING_ALGORITHM = "LIF-BA"
+#: rate target y* of the teacher's class (the other output's is 0). §2.5: y* are 0s and 1s (spikes).
+TARGET_HIGH = 1.0
 MANIFEST = "sweep_manifest.json"
 #: format of :data:`MANIFEST` (1: before the run of a compiled binary moved to
 #: spiketeach.core.standalone and the state layout was recorded; it had no "version" field)
@@ -106,9 +108,11 @@ class SweepConfig:
     n_test : int
         Held-out examples per test (the same set each time).
     eta_scale : float or dict
-        η = eta_scale / fan-in per example (§2.6); a dict gives one value per algorithm.
+        η = eta_scale / fan-in per example (§2.6): ONE value, 1, for every algorithm by default
+        (the paper's η = 1/fan-in); a dict gives one value per algorithm (the "session7"
+        variant's tuned values, :data:`SESSION7`).
     target_high : float
-        Rate target y* of the correct output (the others 0): 0.8, reachable below c1 = 0.82.
+        Rate target y* of the correct output (the others 0). See :data:`TARGET_HIGH`.
     target_drive_high : float
         Spiking: drive of the correct output's target cell (its rate ≈ 0.8 at dt = 0.25 ms).
     chunk : int
@@ -116,8 +120,10 @@ class SweepConfig:
     feedback_gamma : float, optional
         γ of eq. A.6, the slope that scales the BA/DF feedback matrices per hidden-to-hidden link
         (:func:`~spiketeach.models.samadi2017.initialisation.init_broadcast_alignment`); None keeps
-        :class:`SamadiParams`' default (c1 c2). Fig. 3 uses the paper's estimate of the mean
-        da/dv, 0.034 (figures/samadi2017/fig3.py).
+        :class:`SamadiParams`' default, c1 c2, which Appendix B says §3.1–3.2 used. (0.034, the
+        paper's MNIST estimate of the mean da/dv, is the "session7" variant's value.)
+    variant : str
+        :meth:`SamadiParams.preset` of the model: "paper" (default) or "session7".
     """
 
     kind: str = "rate"
@@ -126,10 +132,11 @@ class SweepConfig:
     eval_every: int = 1_000
     n_test: int = 500
     eta_scale: float | dict = 1.0
-    target_high: float = 0.8
+    target_high: float = TARGET_HIGH
     target_drive_high: float = 20.0
     chunk: int = 100
     feedback_gamma: float | None = None
+    variant: str = "paper"
 
     def __post_init__(self):
         if self.kind not in ("rate", "spiking"):
@@ -141,8 +148,8 @@ class SweepConfig:
     def params(self) -> SamadiParams:
         """The model parameters of this sweep's trials."""
         if self.feedback_gamma is None:
-            return SamadiParams()
-        return SamadiParams(gamma=float(self.feedback_gamma))
+            return SamadiParams.preset(self.variant)
+        return SamadiParams.preset(self.variant, gamma=float(self.feedback_gamma))
 
     def eta_for(self, algorithm: str) -> float:
         if isinstance(self.eta_scale, dict):
@@ -190,12 +197,13 @@ def teacher_for(seed: int, cache_dir: str | os.PathLike | None = None) -> Teache
 def trial_data(seed: int, n_train: int, n_test: int, params: SamadiParams,
                cache_dir=None):
     """(test inputs, test labels, train inputs, train labels) of one seed; inputs are learner
-    activities (:meth:`TeacherStudentTask.to_activity`). Rate and spiking trials get the same."""
+    activities x ~ N(input_mean, input_sd²) per input (Appendix B: the statistics of E(a), mean
+    0.64, s.d. 0.8; :meth:`TeacherStudentTask.to_activity`). Rate and spiking trials get the same."""
     teacher = teacher_for(seed, cache_dir)
     rng = np.random.default_rng([seed, 1])
     x_test = rng.standard_normal((n_test, 2))
     x_train = rng.standard_normal((n_train, 2))
-    act = lambda x: params.alpha * params.v_bar + params.alpha * params.sigma_v * x  # noqa: E731
+    act = lambda x: params.input_mean + params.input_sd * x  # noqa: E731  (Appendix B: 0.64, 0.8)
     return act(x_test), teacher.labels(x_test), act(x_train), teacher.labels(x_train)
 
 
@@ -298,7 +306,7 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
     from spiketeach.core.standalone import describe_binary
     from spiketeach.models import samadi2017
 
-    params = params or SamadiParams()
+    params = params or cfg.params
     flags = spiking_schedule_flags(cfg)
     schedule = PresentationSchedule(len(flags), params.presentation, params.settle)
     t0 = time.perf_counter()
@@ -616,9 +624,11 @@ def run_from_args(args) -> int:
     return 0
 
 
-#: default protocol of each kind, as in figures/samadi2017/fig3.py and _fig4.py (which explain
-#: the choices; eta_scale per algorithm comes from the pilot recorded in the Fig. 3 script)
-RATE_DEFAULTS = {"n_train": 10_000, "eval_every": 500, "n_test": 500,
-                 "eta_scale": {"BP": 0.03, "FA": 0.1, "BA": 1.0, "DF": 0.3, "DF-ungated": 1.0},
-                 "feedback_gamma": 0.034}
+#: default protocol of each kind, as in figures/samadi2017/fig3.py and fig4.py (the paper's
+#: settings: one eta = 1/fan-in, gamma = c1 c2)
+RATE_DEFAULTS = {"n_train": 10_000, "eval_every": 500, "n_test": 500, "eta_scale": 1.0}
+#: the protocol of the "session7" variant (main before issue 16): per-algorithm eta_scale from
+#: its pilot, gamma = 0.034, targets 0.8, DF gated ("DF-gated" here), model preset "session7"
+SESSION7 = {"eta_scale": {"BP": 0.03, "FA": 0.1, "BA": 1.0, "DF-gated": 0.3, "DF": 1.0},
+            "feedback_gamma": 0.034, "target_high": 0.8, "variant": "session7"}
 SPIKING_DEFAULTS = {"n_train": 1_000, "eval_every": 250, "n_test": 50}

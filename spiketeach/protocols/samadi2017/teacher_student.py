@@ -6,8 +6,9 @@ layers of 10 cells, 2 outputs) learns to reproduce the labels.
 
 Choices where §3.1 is silent (documented in the README):
 
-* inputs x ~ N(0, I₂); the learner sees them as graded activities ``alpha v̄ + alpha sigma_v x``
-  (mean ≈ 0.53, s.d. ≈ 0.66), the input statistics Appendix B's initialisation is derived for;
+* inputs x ~ N(0, I₂); the learner sees them as graded activities ``input_mean + input_sd x``
+  (Appendix B: the statistics of E(a), mean 0.64, s.d. 0.8; the "session7" variant used the
+  linearised alpha v̄ ≈ 0.53, alpha sigma_v ≈ 0.66);
 * teacher weights ~ N(0, gain²/fan-in) with gain 2 (clearly non-linear without saturating every
   cell), biases ~ N(0, 0.5²);
 * the two classes are balanced by shifting the teacher's output bias to the median of its output
@@ -90,4 +91,4 @@ class TeacherStudentTask:
 
     def to_activity(self, x: np.ndarray) -> np.ndarray:
         p = self.params
-        return p.alpha * p.v_bar + p.alpha * p.sigma_v * np.asarray(x, dtype=float)
+        return p.input_mean + p.input_sd * np.asarray(x, dtype=float)

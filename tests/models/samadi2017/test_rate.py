@@ -46,18 +46,64 @@ def test_bp_gradients_equal_finite_differences():
             np.testing.assert_allclose(ana, num, rtol=1e-5, atol=1e-9, err_msg=f"{which}{k}")
 
 
-def test_bp_update_is_the_gradient_with_c1c2_absorbed_into_eta():
-    """BP's own step is -eta * gradient / (c1 c2) at the output, / (c1 c2)^2 in hidden layers."""
-    net = rate.init_rate_network(SIZES, "BP", [5], gate_output=True)
+@pytest.mark.parametrize("variant", ["paper", "session7"])
+def test_bp_update_is_the_gradient_with_c1c2_absorbed_into_eta(variant):
+    """BP's own step is -eta * gradient / (c1 c2) in EVERY layer: c1 c2 is dropped only from
+    each cell's own derivative (eq. 2.11) and kept on every backward link, the output's
+    included. The session7 variant's hidden layers get gradient / (c1 c2)^2."""
+    p = SamadiParams.preset(variant)
+    net = rate.init_rate_network(SIZES, "BP", [5], gate_output=True, params=p)
     x, target = _batch(trials=1)
     before = [w.copy() for w in net.weights]
     grads = rate.loss_gradients(net, x, target)
     rate.train_step(net, x, target)
     alpha = net.params.c1 * net.params.c2
     for k in range(net.n_weight_layers):
-        scale = alpha if k == net.n_weight_layers - 1 else alpha**2
+        scale = alpha if (variant == "paper" or k == net.n_weight_layers - 1) else alpha**2
         np.testing.assert_allclose(net.weights[k] - before[k], -net.eta[k] * grads[k][0] / scale,
                                    rtol=1e-10, atol=1e-14)
+
+
+def test_backward_pass_with_transposed_weights_is_bp_with_c1c2_on_every_link():
+    """FA's backward pass with B = Wᵀ gives exactly BP's u_k, and these are the exact gradient
+    of ½|e|² with respect to each layer's drive divided by c1 c2 (every link carries c1 c2)."""
+    net = rate.init_rate_network(SIZES, "FA", [3, 4], gate_output=True)
+    net.feedback = [w.transpose(0, 2, 1).copy() for w in net.weights[1:]]
+    x, target = _batch(7)
+    vs, acts = rate.forward(net, x)
+    e = acts[-1] - target
+    u_fa = rate.teaching_signals(net, vs, e)
+    u_bp = rate.teaching_signals(net, vs, e, algorithm="BP")
+    p, L = net.params, net.n_weight_layers
+    alpha = p.c1 * p.c2
+    # dL/dv by hand: delta_L = e E'(v_L), delta_k = E'(v_k) W_{k+1}^T delta_{k+1}, E' with c1 c2
+    dE = [alpha * rate.slope(v, p) * (v > 0) for v in vs]
+    delta = [None] * L
+    delta[L - 1] = dE[L - 1] * e
+    for k in range(L - 2, -1, -1):
+        delta[k] = dE[k] * np.matmul(delta[k + 1], net.weights[k + 1])
+    for k in range(L):
+        np.testing.assert_array_equal(u_fa[k], u_bp[k])
+        np.testing.assert_allclose(alpha * u_bp[k], delta[k], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("variant", ["paper", "session7"])
+def test_depth_one_bp_fa_ba_give_identical_weights(variant):
+    """At depth 1 only the output layer learns and BP, FA and BA are one algorithm (u_L =
+    sech²(c2 v_L) e): the same seed must give the same weights, bit for bit."""
+    p = SamadiParams.preset(variant)
+    x, target = _batch(8, trials=3, n=5)
+    nets = {a: rate.init_rate_network(SIZES, a, [11, 12, 13], params=p, depth=1)
+            for a in ("BP", "FA", "BA")}
+    for _ in range(30):
+        for net in nets.values():
+            rate.train_step(net, x, target)
+    for a in ("FA", "BA"):
+        for wb, wa in zip(nets["BP"].weights + nets["BP"].biases,
+                          nets[a].weights + nets[a].biases):
+            np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(nets["BP"].weights[-1],
+                              rate.init_rate_network(SIZES, "BP", [11, 12, 13], params=p).weights[-1])
 
 
 def test_fa_with_transposed_weights_is_bp():
@@ -79,18 +125,19 @@ def test_fa_with_transposed_weights_is_bp():
 
 
 def test_ba_with_the_chain_of_transposes_is_bp_where_the_slope_is_constant():
-    """BA's B_k = gamma^D W_{k+1}^T ... W_L^T (eq. A.6 with gamma = c1 c2) equals BP when every
-    cell works at a constant slope: tanh in its linear range (c2 -> 0 at fixed c1 c2) and v > 0."""
+    """BA's B_k = gamma^D W_{k+1}^T ... W_L^T (eq. A.6 with gamma = c1 c2, D counting the output
+    layer) equals BP when every cell works at a constant slope: tanh in its linear range (c2 -> 0
+    at fixed c1 c2) and v > 0."""
     p = SamadiParams(c1=0.0656e5, c2=1e-5)  # c1 c2 = 0.0656 as in the paper, sech^2 = 1 - O(1e-8)
-    bp = rate.init_rate_network(SIZES, "BP", [1], params=p)
-    ba = rate.init_rate_network(SIZES, "BA", [1], params=p)
+    bp = rate.init_rate_network(SIZES, "BP", [4], params=p)   # a seed with every v > 0
+    ba = rate.init_rate_network(SIZES, "BA", [4], params=p)
     x, target = _batch(2, trials=1)
     vs, acts = rate.forward(bp, x)
     assert all((v > 0).all() for v in vs)
     L, alpha = bp.n_weight_layers, p.c1 * p.c2
     chain = []
     for k in range(L - 1):
-        M = bp.weights[L - 1].transpose(0, 2, 1)
+        M = alpha * bp.weights[L - 1].transpose(0, 2, 1)
         for m in range(L - 2, k, -1):
             M = bp.weights[m].transpose(0, 2, 1) @ (alpha * M)
         chain.append(M)
@@ -110,43 +157,32 @@ def test_ba_with_the_chain_of_transposes_is_bp_where_the_slope_is_constant():
                            rate.teaching_signals(bp2, vs2, e2)[0], rtol=1e-3)
 
 
-def test_df_differs_from_ba_only_by_the_derivative():
+def test_df_is_ba_without_da_dv_and_gated_df_keeps_the_gate():
     ba = rate.init_rate_network(SIZES, "BA", [2, 3])
     df = rate.init_rate_network(SIZES, "DF", [2, 3])
-    for B_ba, B_df in zip(ba.feedback, df.feedback):
+    dfg = rate.init_rate_network(SIZES, "DF-gated", [2, 3])
+    for B_ba, B_df, B_dfg in zip(ba.feedback, df.feedback, dfg.feedback):
         np.testing.assert_array_equal(B_ba, B_df)   # same seed, same Appendix-B draws
+        np.testing.assert_array_equal(B_ba, B_dfg)
     x, target = _batch(3, n=6)
-    x[0, 0] = [-3.0, -3.0]                          # some cells with v <= 0 (gated in both)
+    x[0, 0] = [-3.0, -3.0]                          # some cells with v <= 0
     vs, acts = rate.forward(ba, x)
     e = acts[-1] - target
     u_ba = rate.teaching_signals(ba, vs, e)
     u_df = rate.teaching_signals(df, vs, e)
+    u_dfg = rate.teaching_signals(dfg, vs, e)
+    L = ba.n_weight_layers
     assert any((v <= 0).any() for v in vs[:-1])
-    for k in range(ba.n_weight_layers):
+    np.testing.assert_array_equal(u_df[L - 1], e)   # the output has no da/dv either
+    for k in range(L):
         s = rate.slope(vs[k], ba.params)
         assert not np.allclose(s, 1.0)
-        np.testing.assert_allclose(u_ba[k], s * u_df[k], rtol=1e-12, atol=1e-15)
-        if k < ba.n_weight_layers - 1:
-            assert np.all(u_df[k][vs[k] <= 0] == 0)  # DF keeps the v > 0 gate
-
-
-def test_ungated_df_differs_from_df_only_by_the_gate():
-    df = rate.init_rate_network(SIZES, "DF", [2, 3])
-    dfu = rate.init_rate_network(SIZES, "DF-ungated", [2, 3])
-    for B_df, B_dfu in zip(df.feedback, dfu.feedback):
-        np.testing.assert_array_equal(B_df, B_dfu)
-    x, target = _batch(3, n=6)
-    x[0, 0] = [-3.0, -3.0]
-    vs, acts = rate.forward(df, x)
-    e = acts[-1] - target
-    u_df = rate.teaching_signals(df, vs, e)
-    u_dfu = rate.teaching_signals(dfu, vs, e)
-    L = df.n_weight_layers
-    np.testing.assert_array_equal(u_dfu[L - 1], u_df[L - 1])
-    for k in range(L - 1):
-        gate = vs[k] > 0
-        np.testing.assert_array_equal(u_dfu[k][gate], u_df[k][gate])
-        assert np.any(u_dfu[k][~gate] != 0) or not (~gate).any()
+        gate = (vs[k] > 0) if k < L - 1 else np.ones_like(vs[k], dtype=bool)
+        np.testing.assert_allclose(u_ba[k], s * gate * u_df[k], rtol=1e-12, atol=1e-15)
+        np.testing.assert_array_equal(u_dfg[k], gate * u_df[k])
+        if k < L - 1 and (~gate).any():
+            assert np.any(u_df[k][~gate] != 0)      # the literal DF has no gate
+            assert np.all(u_dfg[k][~gate] == 0)
 
 
 @pytest.mark.parametrize("algorithm", rate.ALGORITHMS)
@@ -172,6 +208,7 @@ def test_depth_k_freezes_exactly_the_first_layers(algorithm):
 
 
 def test_output_slope_is_not_gated_unless_asked():
+    assert SamadiParams().gate_output is False      # the named departure (docs/families)
     net = rate.init_rate_network([2, 3, 2], "BA", [0])
     x = np.array([[[1.0, 1.0]]])
     net.biases[-1][:] = -50.0                        # both outputs silent (v < 0)
