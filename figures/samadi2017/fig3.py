@@ -54,6 +54,7 @@ from spiketeach.analysis.alignment import layer_angles  # noqa: E402
 from spiketeach.models.samadi2017 import rate  # noqa: E402
 from spiketeach.protocols.samadi2017 import depth_sweep as sweep  # noqa: E402
 from spiketeach.protocols.samadi2017.teacher_student import LEARNER_SIZES  # noqa: E402
+from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.results import add_sweep_options, figure_parser  # noqa: E402
 
 NAME = "fig3"
@@ -461,10 +462,11 @@ def main(argv=None) -> int:
     parser.add_argument("--no-alignment", action="store_true",
                         help="skip the update-vs-gradient angle panel")
     args = parser.parse_args(argv)
-    result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 workers=args.workers, scheduler=args.scheduler, trials=args.trials,
-                 plot_only=args.plot_only, variant=args.variant,
-                 alignment=not args.no_alignment)
+    with Progress("fig3", unit="trials") as progress:  # trials/s, ETA
+        result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
+                     workers=args.workers, scheduler=args.scheduler, trials=args.trials,
+                     plot_only=args.plot_only, variant=args.variant,
+                     alignment=not args.no_alignment, progress=progress)
     return 1 if result["ours"]["failed_trials"] else 0
 
 

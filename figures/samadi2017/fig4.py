@@ -42,6 +42,7 @@ import numpy as np
 
 import spiketeach
 from spiketeach.protocols.samadi2017 import depth_sweep as sweep
+from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.results import add_sweep_options, figure_parser
 
 NAME = "fig4"
@@ -149,9 +150,10 @@ def main(argv=None) -> int:
     add_sweep_options(parser, trials="trials per depth (default 100 as in the paper; 2 with "
                                      "--quick)")
     args = parser.parse_args(argv)
-    result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 workers=args.workers, scheduler=args.scheduler, trials=args.trials,
-                 plot_only=args.plot_only)
+    with Progress("fig4", unit="trials") as progress:  # trials/s, ETA
+        result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
+                     workers=args.workers, scheduler=args.scheduler, trials=args.trials,
+                     plot_only=args.plot_only, progress=progress)
     return 1 if result["ours"]["failed_trials"] else 0
 
 

@@ -31,6 +31,10 @@ __all__ = ["MEAN_INPUT", "input_gain", "EpochSampler", "MnistRun", "load_inputs"
 #: mean input activity of the training set after preprocessing (§B)
 MEAN_INPUT = 0.64
 
+#: slope gamma of eq. A.6 for the MNIST trials: Appendix B's last sentence says §3.3 used the
+#: estimate of the mean da/dv, 0.034 (Figs. 3-4 used gamma = c1 c2, SamadiParams' default).
+MNIST_GAMMA = 0.034
+
 def input_gain(train_images: np.ndarray, mean: float = MEAN_INPUT) -> float:
     """The global gain g with mean(pixel/255 × g) = ``mean`` over the training images."""
     return float(mean / (np.asarray(train_images, dtype=float).mean() / 255.0))
@@ -105,7 +109,7 @@ def train_mnist(run: MnistRun, out_dir: str | Path, *, checkpoint: str | Path | 
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    params = params or SamadiParams()
+    params = params or SamadiParams(gamma=MNIST_GAMMA)
     t_start = time.perf_counter()
     # before loading (and checksumming) the data set, which a finished run does not need
     finished = _finished_result(out_dir, run) if resume else None
