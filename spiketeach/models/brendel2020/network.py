@@ -98,6 +98,17 @@ class SpikeCodingNetwork:
     duration: object
     params: Brendel2020Params
 
+    def run(self) -> None:
+        """Run the whole stimulus; on a standalone device also generate, compile and run the
+        program (one run per build)."""
+        from brian2 import device
+
+        from spiketeach.core.devices import current_device, is_standalone
+
+        self.network.run(self.duration)
+        if is_standalone():
+            device.build(directory=str(current_device().build_dir), compile=True, run=True)
+
     @property
     def n(self) -> int:
         return len(self.neurons)

@@ -60,7 +60,7 @@ def learn(F, omega, params: Brendel2020Params, steps: int, rng: np.random.Genera
     (step, F, Omega) at step 0 and every ``every`` steps."""
     c = smoothed_noise(steps, params, rng)
     net = build_network(F, omega, c, params, learn=True, record_weights_every=every, name=name)
-    net.network.run(net.duration)
+    net.run()
     Fmon, wmon = net.weights_monitor
     N, J = net.n, params.n_inputs
     snaps = [(0, np.array(F, float), np.array(omega, float))]
