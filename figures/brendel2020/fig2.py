@@ -134,7 +134,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
             "ei_correlation_final": final["ei_correlation"],
             "cv_initial": ff["initial"]["cv"], "cv_final": ff["final"]["cv"],
             "fano_initial": ff["initial"]["fano"], "fano_final": ff["final"]["fano"],
-            "learning_rate_hz": float(spikes.sum() / (spikes.shape[0] * p.dt * p.n_neurons)),
+            "rate_during_learning_hz": float(spikes[0].size / (mode["steps"] * p.dt * p.n_neurons)),
             "feedforward_angles_final_deg": np.sort(angles),
             "largest_angle_gap_final_deg": _largest_gap(angles),
             "curve": curve,

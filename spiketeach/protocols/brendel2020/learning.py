@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import numpy as np
+from brian2 import second
 
 from spiketeach.analysis import spike_coding as sc
 from spiketeach.models.brendel2020 import build_network
@@ -57,7 +58,8 @@ def learn(F, omega, params: Brendel2020Params, steps: int, rng: np.random.Genera
           every: int, name: str = "learn"):
     """Run ``steps`` of learning on fresh smoothed noise in Brian2; returns
     (snapshots, F_final, Omega_final, spikes) where snapshots is a list of
-    (step, F, Omega) at step 0 and every ``every`` steps."""
+    (step, F, Omega) at step 0 and every ``every`` steps, and spikes a pair of arrays
+    (neuron index, step) of every spike (not a dense steps x N matrix: runs are long)."""
     c = smoothed_noise(steps, params, rng)
     net = build_network(F, omega, c, params, learn=True, record_weights_every=every, name=name)
     net.run()
@@ -75,7 +77,8 @@ def learn(F, omega, params: Brendel2020Params, steps: int, rng: np.random.Genera
         # StateMonitor(dt=every) records at the end of steps 0, every, 2 every, ...
         snaps.append((k * every + 1, Fk, Wk))
     Ff, Wf = net.weights()
-    spikes = net.spike_matrix(steps)
+    spikes = (np.asarray(net.spikes.i[:]),
+              np.round(np.asarray(net.spikes.t[:] / second) / params.dt).astype(np.int64))
     return snaps, Ff, Wf, spikes
 
 
