@@ -1,0 +1,128 @@
+"""Parameters of the spike-coding networks of Brendel et al. (2020) / Bourdoukan et al. (2012).
+
+Brendel W, Bourdoukan R, Vertechi P, Machens CK, Denève S (2020). Learning to represent signals
+spike by spike. PLOS Comput Biol 16(3):e1007692.
+
+Two presets of the 20-neuron, 2-input network of the 2020 paper's Fig. 2: :data:`TABLE` (the
+supplement's parameter table) and :data:`CODE` (the authors' Matlab script ``Figure2/twoDWhite.m``
+and ``Learning.m``, machenslab/spikes), which differ in learning rates, alpha, beta, mu, the
+initial connectivity, the threshold noise and the input smoothing. Sources and differences:
+docs/papers/brendel2020.md.
+
+Times in seconds, rates in Hz; everything else dimensionless (plain floats; the Brian2 network
+attaches units).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+__all__ = ["Brendel2020Params", "TABLE", "CODE", "check_positive", "check_nonnegative"]
+
+
+def check_positive(name: str, value) -> float:
+    """``value`` as a float if finite and > 0, else a ValueError naming ``name``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
+    return v
+
+
+def check_nonnegative(name: str, value) -> float:
+    """``value`` as a float if finite and >= 0, else a ValueError naming ``name``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+    return v
+
+
+_POSITIVE = ("dt", "lam", "lam_ff", "threshold", "input_amplitude", "input_smoothing", "gamma")
+_NONNEGATIVE = ("eps_rec", "eps_ff", "alpha", "beta", "mu", "nu", "sigma_v", "sigma_threshold",
+                "omega_offdiag", "omega_diag_abs")
+
+
+@dataclass(frozen=True)
+class Brendel2020Params:
+    """One spike-coding network (2020 sign convention: Ω is added, negative = inhibition).
+
+    Defaults are the supplement's table, column "Fig 2" (:data:`TABLE`); :data:`CODE` holds the
+    authors' script values. Invalid values raise a ValueError naming the field.
+    """
+
+    #: neurons N. Table and code: 20.
+    n_neurons: int = 20
+    #: input dimensions J. Table and code: 2.
+    n_inputs: int = 2
+    #: time step (s). Table and code: 1 ms.
+    dt: float = 1e-3
+    #: membrane and readout leak lambda (1/s). Table and code: 50.
+    lam: float = 50.0
+    #: leak of the input trace x~ used by the feedforward rule (1/s). Table: lambda_F = lambda.
+    lam_ff: float = 50.0
+    #: learning rate of the recurrent rule eps_Omega. Table 1e-4; code 1e-3.
+    eps_rec: float = 1e-4
+    #: learning rate of the feedforward rule eps_F. Table 1e-5; code 1e-4.
+    eps_ff: float = 1e-5
+    #: feedforward scale alpha (sets the final rates). Table 0.21; code 0.18.
+    alpha: float = 0.21
+    #: recurrent scale beta. Table 1.25; code 1/0.9.
+    beta: float = 1.25
+    #: quadratic rate cost mu. Table 0.02; code 0.02/0.9.
+    mu: float = 0.02
+    #: linear rate cost nu (enters only the optimal thresholds). Table and code: 0.
+    nu: float = 0.0
+    #: firing threshold T of every neuron during learning. Table and code: 0.5.
+    threshold: float = 0.5
+    #: sd of the voltage noise added each step. Table and code: 1e-3.
+    sigma_v: float = 1e-3
+    #: sd of the threshold noise in the one-spike-per-step choice. Table 2e-2; code 1e-2.
+    sigma_threshold: float = 2e-2
+    #: norm of each initial feedforward row F_n. Table 0.8; code 1.
+    gamma: float = 0.8
+    #: initial off-diagonal inhibition: Omega_nk = -omega_offdiag * U(0, 1). Table and the
+    #: published caption: 0 (off-diagonals start at zero); code: 0.2.
+    omega_offdiag: float = 0.0
+    #: initial self-connection (the reset) is -omega_diag_abs. Table and code: 0.5.
+    omega_diag_abs: float = 0.5
+    #: input amplitude A: c = A * (white noise smoothed by a unit-area Gaussian). Table and
+    #: code: 2000.
+    input_amplitude: float = 2000.0
+    #: sd of the Gaussian that smooths the input white noise (s). Table: 6 ms (the "kernel eta");
+    #: code: 30 steps = 30 ms.
+    input_smoothing: float = 6e-3
+
+    def __post_init__(self):
+        for name in ("n_neurons", "n_inputs"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        for name in _POSITIVE:
+            check_positive(name, getattr(self, name))
+        for name in _NONNEGATIVE:
+            check_nonnegative(name, getattr(self, name))
+        if self.lam * self.dt >= 1:
+            raise ValueError(f"lam * dt must be < 1 for the Euler step, got {self.lam * self.dt}")
+
+    def replace(self, **changes) -> "Brendel2020Params":
+        """A copy with ``changes`` (checked like the constructor)."""
+        names = {f.name for f in fields(self)}
+        unknown = set(changes) - names
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {sorted(unknown)}")
+        return replace(self, **changes)
+
+
+#: The supplement's table, column "Fig 2" (the default).
+TABLE = Brendel2020Params()
+
+#: The authors' script Figure2/twoDWhite.m + Learning.m.
+CODE = Brendel2020Params(eps_rec=1e-3, eps_ff=1e-4, alpha=0.18, beta=1 / 0.9, mu=0.02 / 0.9,
+                         sigma_threshold=1e-2, gamma=1.0, omega_offdiag=0.2,
+                         input_smoothing=30e-3)
