@@ -16,9 +16,9 @@ import numpy as np
 
 from spiketeach import __version__
 from spiketeach.core.devices import select_device
+from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models import samadi2017
 from spiketeach.models.samadi2017.params import SamadiParams
-from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.protocols.samadi2017.teacher_student import LEARNER_SIZES, TeacherStudentTask
 from spiketeach.protocols.samadi2017.training import train_in_blocks
 

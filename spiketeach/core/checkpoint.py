@@ -10,6 +10,7 @@ import json
 import os
 import zipfile
 from pathlib import Path
+
 import numpy as np
 
 from spiketeach.errors import SpiketeachError

@@ -27,6 +27,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
 import brian2
 from brian2 import get_device, prefs, set_device
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice

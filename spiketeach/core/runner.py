@@ -1,15 +1,17 @@
 """Runs one Brian2 network block after block (see :class:`BlockRunner`)."""
 
 from __future__ import annotations
-from spiketeach.core.devices import DeviceError, brian2_supports_run_args, current_device
-from spiketeach.core.standalone import checked_value, run_arg_name
 
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np
+
 import brian2
+import numpy as np
 from brian2 import Network, device, prefs
+
+from spiketeach.core.devices import DeviceError, brian2_supports_run_args, current_device
+from spiketeach.core.standalone import checked_value, run_arg_name
 
 __all__ = ["BlockRunner"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import gcd
+
 import numpy as np
 from brian2 import TimedArray, second
 

@@ -34,6 +34,7 @@ Rate and derivatives (poster panel "LIF derivative")::
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
 from brian2 import Clock, NeuronGroup, ms, second
 

@@ -14,8 +14,14 @@ from __future__ import annotations
 
 from spiketeach.core.formulations import choose_formulation
 
-from .network import (SpikeCodingNetwork, build_network, check_weights, initial_weights,
-                      optimal_thresholds, optimal_weights)
+from .network import (
+    SpikeCodingNetwork,
+    build_network,
+    check_weights,
+    initial_weights,
+    optimal_thresholds,
+    optimal_weights,
+)
 from .params import CODE, TABLE, Brendel2020Params
 
 __all__ = ["build", "UNSUPPORTED_DEVICES", "Brendel2020Params", "TABLE", "CODE",

@@ -11,8 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import (Hz, Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, TimedArray,
-                    second)
+from brian2 import (
+    Hz,
+    Network,
+    NeuronGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    TimedArray,
+    second,
+)
 
 from spiketeach.core.connectivity import dense_indices
 

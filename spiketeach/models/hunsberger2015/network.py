@@ -25,12 +25,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from brian2 import (Clock, Network, NeuronGroup, SpikeMonitor, StateMonitor, TimedArray, second)
+from brian2 import Clock, Network, NeuronGroup, SpikeMonitor, StateMonitor, TimedArray, second
 
 from ..alpha import alpha_projection
-from .equations import (ALPHA_TARGET, CONSTANT_CURRENT, IMAGE_INPUT, LIF_MEMBRANE, LIF_RESET,
-                        LIF_THRESHOLD, LIF_UPDATE, READOUT, SELF_FILTER_RESET, SPIKING_INPUT,
-                        UNIT_CURRENT)
+from .equations import (
+    ALPHA_TARGET,
+    CONSTANT_CURRENT,
+    IMAGE_INPUT,
+    LIF_MEMBRANE,
+    LIF_RESET,
+    LIF_THRESHOLD,
+    LIF_UPDATE,
+    READOUT,
+    SELF_FILTER_RESET,
+    SPIKING_INPUT,
+    UNIT_CURRENT,
+)
 from .params import Hunsberger2015Params, check_nonnegative, check_positive
 
 __all__ = ["check_layers", "filtered_train_population", "build_converted_network",

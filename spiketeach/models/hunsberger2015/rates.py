@@ -30,7 +30,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..lif import lif_rate as _lif_rate, lif_rate_derivative as _lif_rate_derivative
+from ..lif import lif_rate as _lif_rate
+from ..lif import lif_rate_derivative as _lif_rate_derivative
 from .params import Hunsberger2015Params, check_nonnegative, check_positive
 
 __all__ = ["lif_rate", "lif_rate_derivative", "soft_lif_rate", "soft_lif_rate_derivative",

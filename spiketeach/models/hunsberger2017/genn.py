@@ -46,18 +46,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
 import numpy as np
-from brian2 import ms
-from brian2 import (Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, TimedArray,
-                    defaultclock, second)
+from brian2 import (
+    Network,
+    NeuronGroup,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    TimedArray,
+    defaultclock,
+    ms,
+    second,
+)
+
+from spiketeach.core.connectivity import dense_indices
 from spiketeach.models.alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
 from spiketeach.models.hunsberger2017.equations import OUTPUT_TEACHING
-from spiketeach.models.hunsberger2017.network import FANetwork, network_arguments
 from spiketeach.models.hunsberger2017.layers import connect_error_signals
-from spiketeach.models.lif import LIF_SUBSTEP_RESET, SURROGATES, gain_bias, lif_namespace
+from spiketeach.models.hunsberger2017.network import FANetwork, network_arguments
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
+from spiketeach.models.lif import LIF_SUBSTEP_RESET, SURROGATES, gain_bias, lif_namespace
 from spiketeach.models.nef import decode_into, encode_from, make_population_code
-from spiketeach.core.connectivity import dense_indices
 
 __all__ = ["GENN_SCHEDULE", "GENN_LIF", "GENN_ALPHA", "GENN_TRACE", "GENN_FORWARD", "GENN_FORWARD_ON_PRE", "GATE", "GATE_LOAD", "register_genn_functions", "GeNNFANetwork", "build_fa_network_genn"]
 

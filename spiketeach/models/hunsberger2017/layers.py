@@ -4,14 +4,21 @@ the error pathways.
 """
 
 from __future__ import annotations
-from spiketeach.models.hunsberger2017.equations import ETA_MODEL, LAZY_E, LAZY_FLUSH, LAZY_ON_PRE, WEIGHT_UPDATE
 
 import numpy as np
 from brian2 import NeuronGroup, Synapses
-from spiketeach.models.alpha import alpha_projection
-from spiketeach.models.lif import SURROGATES
-from spiketeach.models.hunsberger2017.equations import (FEEDBACK_SYNAPSE)
+
 from spiketeach.core.connectivity import dense_indices
+from spiketeach.models.alpha import alpha_projection
+from spiketeach.models.hunsberger2017.equations import (
+    ETA_MODEL,
+    FEEDBACK_SYNAPSE,
+    LAZY_E,
+    LAZY_FLUSH,
+    LAZY_ON_PRE,
+    WEIGHT_UPDATE,
+)
+from spiketeach.models.lif import SURROGATES
 
 __all__ = ["teach_code", "add_teaching", "add_learning", "learning_projection", "connect_error_signals"]
 

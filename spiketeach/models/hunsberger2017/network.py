@@ -6,16 +6,16 @@ formulation starts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
-from brian2 import (Clock, EventMonitor, Network, NeuronGroup, StateMonitor, Synapses,
-                    TimedArray)
+from brian2 import Clock, EventMonitor, Network, NeuronGroup, StateMonitor, Synapses, TimedArray
+
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.core.schedule import PresentationSchedule
-from spiketeach.models.hunsberger2017.params import HunsbergerParams
+from spiketeach.models.hunsberger2017.params import ERROR_ROUTINGS, HunsbergerParams
 from spiketeach.models.lif import lif_rate
-from spiketeach.models.hunsberger2017.params import ERROR_ROUTINGS
-from spiketeach.models.nef import (PopulationCode)
+from spiketeach.models.nef import PopulationCode
 
 __all__ = ["FANetwork", "initial_weights"]
 

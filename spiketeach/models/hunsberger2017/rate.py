@@ -19,7 +19,9 @@ derivative is infinite at threshold) or, with ``derivative="true"``, the exact d
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
+
 from spiketeach.models.lif import lif_rate, lif_rate_derivative, surrogate_derivative
 
 __all__ = ["RULES", "RateParams", "init_rate_weights", "feedback_matrices_fa", "RateNetwork", "nrmse", "train_online"]

@@ -38,22 +38,45 @@ spikes and weights as "reference").
 """
 
 from __future__ import annotations
-from spiketeach.models.hunsberger2017.network import FANetwork, network_arguments
-from spiketeach.models.hunsberger2017.equations import RECORD_EVENT
-from spiketeach.models.hunsberger2017.layers import connect_error_signals
 
 import numpy as np
-from brian2 import (Clock, EventMonitor, Network, NeuronGroup, StateMonitor, Synapses,
-                    TimedArray, linked_var, ms, second)
+from brian2 import (
+    Clock,
+    EventMonitor,
+    Network,
+    NeuronGroup,
+    StateMonitor,
+    Synapses,
+    TimedArray,
+    linked_var,
+    ms,
+    second,
+)
+
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
-from spiketeach.models.hunsberger2017.equations import (HIDDEN_TEACHING,
-                                                        LAZY_EVENTS, LAZY_STATE, OUTPUT_TEACHING)
-from spiketeach.models.hunsberger2017.layers import add_teaching, learning_projection
+from spiketeach.models.hunsberger2017.equations import (
+    HIDDEN_TEACHING,
+    LAZY_EVENTS,
+    LAZY_STATE,
+    OUTPUT_TEACHING,
+    RECORD_EVENT,
+)
+from spiketeach.models.hunsberger2017.layers import (
+    add_teaching,
+    connect_error_signals,
+    learning_projection,
+)
+from spiketeach.models.hunsberger2017.network import FANetwork, network_arguments
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
 from spiketeach.models.lif import gain_bias, lif_group, lif_namespace
-from spiketeach.models.nef import (decode_into, encode_from, make_population_code,
-                  population_group, value_node)
+from spiketeach.models.nef import (
+    decode_into,
+    encode_from,
+    make_population_code,
+    population_group,
+    value_node,
+)
 
 __all__ = ["build_fa_network"]
 

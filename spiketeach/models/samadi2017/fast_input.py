@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses
+
 from spiketeach.core.connectivity import check_weight_matrix, dense_indices
 
 __all__ = ["FAST_DRIVE", "FAST_ACCUMULATE", "FAST_CLEAR_SUMS", "FAST_RESTART", "FAST_SYNAPSE", "FAST_FOLD", "LOADED_INPUT", "LOAD_INPUT", "PRESENTATION_START", "PRESENTATION_RESTART", "FOLD_EVENT", "FOLD_EVERY_INPUT", "SKIP_SILENT_MAX_DECAY", "with_fast_drive", "presentation_events", "loaded_input_group", "fast_input_projection", "fold_weights"]

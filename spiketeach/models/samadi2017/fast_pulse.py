@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import NeuronGroup, Synapses
+
 from spiketeach.core.connectivity import check_weight_matrix, dense_indices
 from spiketeach.models.samadi2017.fast_input import presentation_events
 

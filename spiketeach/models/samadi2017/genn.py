@@ -39,20 +39,19 @@ work unchanged; on the ``genn`` device only one block can run per build.
 """
 
 from __future__ import annotations
-from spiketeach.core.genn_rules import check_genn_constraints
 
 from dataclasses import dataclass
+
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, defaultclock
 from brian2.utils.logger import get_logger
-from spiketeach.models.samadi2017.layers import connect_to_error_population
+
+from spiketeach.core.connectivity import check_weight_matrix, dense_indices
+from spiketeach.core.genn_rules import check_genn_constraints
+from spiketeach.models.samadi2017.equations import FEEDBACK_SYNAPSE, RESET, SLOPES, THRESHOLD
+from spiketeach.models.samadi2017.layers import connect_to_error_population, samadi_namespace
 from spiketeach.models.samadi2017.network import BANetwork, _feedback_matrix, network_arguments
 from spiketeach.models.samadi2017.params import SamadiParams
-from spiketeach.models.samadi2017.equations import RESET, THRESHOLD
-from spiketeach.models.samadi2017.layers import samadi_namespace
-from spiketeach.models.samadi2017.equations import SLOPES
-from spiketeach.models.samadi2017.equations import FEEDBACK_SYNAPSE
-from spiketeach.core.connectivity import check_weight_matrix, dense_indices
 
 __all__ = ["GENN_LIF", "GENN_RESET", "GENN_FIXED_BIAS", "GENN_TEACHING", "GENN_INPUT", "INPUT_LOAD", "GENN_TARGET", "TARGET_LOAD", "GATE_LOAD", "GENN_ERROR", "GENN_FORWARD", "GENN_LEARNING_FORWARD", "teaching_equations", "GeNNBANetwork", "build_ba_network_genn"]
 

@@ -31,6 +31,7 @@ entries have mean gamma^D Π(n_m w̄_m) / n-of-last and a variance given exactly
 from __future__ import annotations
 
 import numpy as np
+
 from spiketeach.models.samadi2017.params import SamadiParams
 
 __all__ = ["forward_weight_moments", "init_forward", "init_feedback_alignment",

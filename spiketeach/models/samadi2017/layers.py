@@ -5,13 +5,37 @@ weight/bias learning. Every formulation uses them.
 """
 
 from __future__ import annotations
-from spiketeach.models.samadi2017.equations import BIAS_UPDATE, COUNTED_RESET, COUNTED_THRESHOLD, DYNAMIC_LIF, ERROR_CHANGE, ERROR_CHANGE_EVENT, ERROR_CHANGE_RESET, ERROR_REMEMBER, EVENT_FEEDBACK_ON_CHANGE, EVENT_FEEDBACK_SYNAPSE, FAST_SLOPES, FEEDBACK_SYNAPSE, FORWARD_SYNAPSE, GRADED_INPUT, IOTA_UPDATE, RESET, SIGNED_ERROR_NEURONS, SLOPES, SLOPE_EVENT, SLOPE_UPDATE, TARGET_LIF, THRESHOLD, WEIGHT_UPDATE
-from spiketeach.core.connectivity import check_weight_matrix, dense_indices
 
-from brian2 import Clock, NeuronGroup, TimedArray
-from spiketeach.models.samadi2017.params import SamadiParams
 import numpy as np
-from brian2 import Synapses
+from brian2 import Clock, NeuronGroup, Synapses, TimedArray
+
+from spiketeach.core.connectivity import check_weight_matrix, dense_indices
+from spiketeach.models.samadi2017.equations import (
+    BIAS_UPDATE,
+    COUNTED_RESET,
+    COUNTED_THRESHOLD,
+    DYNAMIC_LIF,
+    ERROR_CHANGE,
+    ERROR_CHANGE_EVENT,
+    ERROR_CHANGE_RESET,
+    ERROR_REMEMBER,
+    EVENT_FEEDBACK_ON_CHANGE,
+    EVENT_FEEDBACK_SYNAPSE,
+    FAST_SLOPES,
+    FEEDBACK_SYNAPSE,
+    FORWARD_SYNAPSE,
+    GRADED_INPUT,
+    IOTA_UPDATE,
+    RESET,
+    SIGNED_ERROR_NEURONS,
+    SLOPE_EVENT,
+    SLOPE_UPDATE,
+    SLOPES,
+    TARGET_LIF,
+    THRESHOLD,
+    WEIGHT_UPDATE,
+)
+from spiketeach.models.samadi2017.params import SamadiParams
 
 __all__ = ["pulse_steps", "samadi_namespace", "dynamic_lif_group", "graded_input_group", "target_group", "signed_error_population", "connect_to_error_population", "teaching_signal_code", "slope_event", "add_slope_update", "add_teaching_signal", "add_bias_learning", "add_weight_learning", "add_learning_pass", "forward_projection", "feedback_projection"]
 

@@ -8,14 +8,16 @@ Appendix B initial values). The model: :mod:`spiketeach.models.samadi2017.equati
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
+
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.core.schedule import PresentationSchedule
+from spiketeach.models.samadi2017.fast_input import fold_weights
+from spiketeach.models.samadi2017.fast_pulse import fold_pulse_projection, pulse_state
 from spiketeach.models.samadi2017.initialisation import init_broadcast_alignment, init_forward
-from spiketeach.models.samadi2017.fast_input import (fold_weights)
-from spiketeach.models.samadi2017.fast_pulse import (fold_pulse_projection, pulse_state)
 from spiketeach.models.samadi2017.params import SamadiParams
 
 __all__ = ["FEEDBACK_KINDS", "BANetwork", "initial_values", "layout_initial_state"]

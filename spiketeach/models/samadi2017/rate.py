@@ -37,9 +37,14 @@ Everything is vectorised over a leading *trial* axis, so hundreds of independent
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
-from spiketeach.models.samadi2017.initialisation import (init_broadcast_alignment,
-                                                         init_feedback_alignment, init_forward)
+
+from spiketeach.models.samadi2017.initialisation import (
+    init_broadcast_alignment,
+    init_feedback_alignment,
+    init_forward,
+)
 from spiketeach.models.samadi2017.params import SamadiParams
 
 __all__ = ["ALGORITHMS", "BROADCAST", "activation", "slope", "RateNetwork", "init_rate_network", "forward", "output_error", "teaching_signals", "gradient_scale", "weight_updates", "loss_gradients", "apply_updates", "train_step"]

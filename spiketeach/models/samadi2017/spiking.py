@@ -14,28 +14,46 @@ It never reads files or parses arguments; a protocol supplies the stimuli and sc
 """
 
 from __future__ import annotations
-from spiketeach.models.samadi2017.network import BANetwork, _feedback_matrix, network_arguments
 
 import numpy as np
 from brian2 import Clock, Network, SpikeMonitor
+
 from spiketeach.core.schedule import PresentationSchedule
-from spiketeach.models.samadi2017.layers import (connect_to_error_population,
-                                                 signed_error_population)
-from spiketeach.models.samadi2017.fast_input import (FAST_ACCUMULATE, PRESENTATION_RESTART,
-                                                     PRESENTATION_START, fast_input_projection,
-                                                     loaded_input_group, with_fast_drive)
-from spiketeach.models.samadi2017.fast_pulse import (PULSE_ACCUMULATE, PULSE_TRACES,
-                                                     pulse_projection)
-from spiketeach.models.samadi2017.equations import COUNTED_PULSE_LIF, DYNAMIC_LIF, PULSE_END_EVENT
-from spiketeach.models.samadi2017.layers import (dynamic_lif_group, graded_input_group,
-                                                 samadi_namespace, target_group)
-from spiketeach.models.samadi2017.equations import SLOPE_VARIABLE, TEACHING_SIGNAL
-from spiketeach.models.samadi2017.layers import (add_bias_learning, add_learning_pass,
-                                                 add_slope_update, add_teaching_signal,
-                                                 add_weight_learning, slope_event,
-                                                 teaching_signal_code)
+from spiketeach.models.samadi2017.equations import (
+    COUNTED_PULSE_LIF,
+    DYNAMIC_LIF,
+    PULSE_END_EVENT,
+    SLOPE_VARIABLE,
+    TEACHING_SIGNAL,
+)
+from spiketeach.models.samadi2017.fast_input import (
+    FAST_ACCUMULATE,
+    PRESENTATION_RESTART,
+    PRESENTATION_START,
+    fast_input_projection,
+    loaded_input_group,
+    with_fast_drive,
+)
+from spiketeach.models.samadi2017.fast_pulse import PULSE_ACCUMULATE, PULSE_TRACES, pulse_projection
+from spiketeach.models.samadi2017.layers import (
+    add_bias_learning,
+    add_learning_pass,
+    add_slope_update,
+    add_teaching_signal,
+    add_weight_learning,
+    connect_to_error_population,
+    dynamic_lif_group,
+    feedback_projection,
+    forward_projection,
+    graded_input_group,
+    samadi_namespace,
+    signed_error_population,
+    slope_event,
+    target_group,
+    teaching_signal_code,
+)
+from spiketeach.models.samadi2017.network import BANetwork, _feedback_matrix, network_arguments
 from spiketeach.models.samadi2017.params import SamadiParams
-from spiketeach.models.samadi2017.layers import feedback_projection, forward_projection
 
 __all__ = ["PLASTICITY_FORMS", "build_ba_network"]
 

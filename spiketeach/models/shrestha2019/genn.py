@@ -52,15 +52,22 @@ reference formulation).
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import numpy as np
-from spiketeach.core.genn_rules import check_genn_constraints
-from spiketeach.models.shrestha2019.layers import _namespace, counted
 from brian2 import Network, NeuronGroup, SpikeMonitor, StateMonitor, Synapses, TimedArray
-from spiketeach.models.shrestha2019.network import (EMSTDPNetwork, built_state, error_thresholds,
-                                                    initial_values, thresholds)
-from spiketeach.models.shrestha2019.params import EMSTDPParams
-from spiketeach.models.shrestha2019.equations import IF_RESET, IF_THRESHOLD
+
 from spiketeach.core.connectivity import dense_indices
+from spiketeach.core.genn_rules import check_genn_constraints
+from spiketeach.models.shrestha2019.equations import IF_RESET, IF_THRESHOLD
+from spiketeach.models.shrestha2019.layers import _namespace, counted
+from spiketeach.models.shrestha2019.network import (
+    EMSTDPNetwork,
+    built_state,
+    error_thresholds,
+    initial_values,
+    thresholds,
+)
+from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 __all__ = ["GENN_SCHEDULE", "GENN_WINDOW_CLOCK", "GENN_INPUT", "GENN_IF_LAYER", "GENN_ERROR", "GENN_LOSS", "GENN_HIDDEN_ERROR", "GENN_WINDOW_END", "GENN_FEEDBACK", "forward_model", "WindowCounts", "GeNNEMSTDPNetwork", "build_emstdp_network_genn"]
 

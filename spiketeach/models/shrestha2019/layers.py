@@ -4,13 +4,46 @@ error neurons, the learning projections and the fixed feedback pathways.
 """
 
 from __future__ import annotations
-from spiketeach.models.shrestha2019.equations import BATCH_RESET, COUNT_CODE, ERROR_CHANNELS, ERROR_EVENTS, ERROR_RESETS, FAST_BATCH_RESET, FAST_ERROR_EVENTS, FAST_ERROR_RESETS, FAST_ERROR_SIGN, FAST_INPUT_CODE, FAST_INPUT_LOAD, FAST_INPUT_NEURON, FAST_INPUT_SPIKE, FAST_WEIGHT_ACCUMULATE, FAST_WEIGHT_CLIP, FAST_WEIGHT_UPDATE, FORWARD_MODEL, IF_NEURON, IF_RESET, IF_THRESHOLD, INPUT_NEURON, INPUT_THRESHOLD, LEARN_PRE, LEARN_PRE_ACTIVE, LEARN_PRE_COUNT, LEARN_PRE_DECAY, LEARN_PRE_EVENT, LOSS_INPUT, WEIGHT_CLIP, WEIGHT_UPDATE, WINDOW_END, WINDOW_START
-from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 import numpy as np
-from brian2 import (Clock, NeuronGroup, Synapses,
-                    TimedArray)
+from brian2 import Clock, NeuronGroup, Synapses, TimedArray
+
 from spiketeach.core.connectivity import dense_indices
+from spiketeach.models.shrestha2019.equations import (
+    BATCH_RESET,
+    COUNT_CODE,
+    ERROR_CHANNELS,
+    ERROR_EVENTS,
+    ERROR_RESETS,
+    FAST_BATCH_RESET,
+    FAST_ERROR_EVENTS,
+    FAST_ERROR_RESETS,
+    FAST_ERROR_SIGN,
+    FAST_INPUT_CODE,
+    FAST_INPUT_LOAD,
+    FAST_INPUT_NEURON,
+    FAST_INPUT_SPIKE,
+    FAST_WEIGHT_ACCUMULATE,
+    FAST_WEIGHT_CLIP,
+    FAST_WEIGHT_UPDATE,
+    FORWARD_MODEL,
+    IF_NEURON,
+    IF_RESET,
+    IF_THRESHOLD,
+    INPUT_NEURON,
+    INPUT_THRESHOLD,
+    LEARN_PRE,
+    LEARN_PRE_ACTIVE,
+    LEARN_PRE_COUNT,
+    LEARN_PRE_DECAY,
+    LEARN_PRE_EVENT,
+    LOSS_INPUT,
+    WEIGHT_CLIP,
+    WEIGHT_UPDATE,
+    WINDOW_END,
+    WINDOW_START,
+)
+from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 __all__ = ["counted", "integration_code", "input_layer", "fast_input_layer", "if_layer", "emstdp_projection", "fixed_feedback"]
 

@@ -7,14 +7,15 @@ values every formulation starts from (:func:`initial_values`, :func:`built_state
 """
 
 from __future__ import annotations
-from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 from dataclasses import dataclass, field
+
 import numpy as np
-from brian2 import (EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses,
-                    TimedArray)
+from brian2 import EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
+
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
+from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 __all__ = ["weight_sd", "thresholds", "error_thresholds", "initial_weights", "feedback_matrices", "EMSTDPNetwork", "initial_values", "built_state", "recorded_counts"]
 

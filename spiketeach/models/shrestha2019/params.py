@@ -7,7 +7,8 @@ Defaults are the paper's values; :func:`code_params` gives the authors' code's c
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from brian2 import (ms)
+
+from brian2 import ms
 
 __all__ = ["FEEDBACK", "EMSTDPParams", "paper_params", "CODE_THRESHOLD_RATIOS", "code_threshold_ratios", "code_params"]
 

@@ -14,9 +14,11 @@ Figs. 2b and 3b compare with the SNN's hidden spike counts and error-neuron coun
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
-from spiketeach.models.shrestha2019.params import EMSTDPParams
+
 from spiketeach.models.shrestha2019.network import feedback_matrices, initial_weights, thresholds
+from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 __all__ = ["forward_rates", "backward_errors", "RateMLP", "init_rate_mlp", "train_rate_mlp", "accuracy"]
 

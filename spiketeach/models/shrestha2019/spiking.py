@@ -3,12 +3,26 @@
 """
 
 from __future__ import annotations
-from spiketeach.models.shrestha2019.network import EMSTDPNetwork, built_state, error_thresholds, initial_values, thresholds
-from spiketeach.models.shrestha2019.params import EMSTDPParams, FEEDBACK
-from spiketeach.models.shrestha2019.layers import _namespace, emstdp_projection, fast_input_layer, fixed_feedback, if_layer, input_layer
 
 import numpy as np
-from brian2 import (Clock, EventMonitor, Network, SpikeMonitor, TimedArray)
+from brian2 import Clock, EventMonitor, Network, SpikeMonitor, TimedArray
+
+from spiketeach.models.shrestha2019.layers import (
+    _namespace,
+    emstdp_projection,
+    fast_input_layer,
+    fixed_feedback,
+    if_layer,
+    input_layer,
+)
+from spiketeach.models.shrestha2019.network import (
+    EMSTDPNetwork,
+    built_state,
+    error_thresholds,
+    initial_values,
+    thresholds,
+)
+from spiketeach.models.shrestha2019.params import FEEDBACK, EMSTDPParams
 
 __all__ = ["FORMULATIONS", "build_emstdp_network"]
 

@@ -18,10 +18,9 @@ import time
 
 import numpy as np
 
-from spiketeach.models.hunsberger2015.network import build_converted_network
-
 # after the family layout (issue 24): spiketeach.core.runner
 from spiketeach.core.runner import BlockRunner
+from spiketeach.models.hunsberger2015.network import build_converted_network
 from spiketeach.models.hunsberger2015.params import Hunsberger2015Params
 
 __all__ = ["run_spiking", "error_percent"]

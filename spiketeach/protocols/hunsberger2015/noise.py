@@ -30,10 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Network, SpikeMonitor, StateMonitor, device, second
 
-from spiketeach.models.hunsberger2015.network import filtered_train_population
-
 # after the family layout (issue 24): spiketeach.core.devices
 from spiketeach.core.devices import current_device
+from spiketeach.models.hunsberger2015.network import filtered_train_population
 from spiketeach.models.hunsberger2015.params import Hunsberger2015Params, check_positive
 from spiketeach.models.hunsberger2015.rates import lif_rate
 

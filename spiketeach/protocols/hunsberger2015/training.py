@@ -24,6 +24,7 @@ import numpy as np
 from spiketeach.models.hunsberger2015.network import check_layers
 from spiketeach.models.hunsberger2015.params import Hunsberger2015Params
 from spiketeach.models.hunsberger2015.rates import soft_lif_rate, unit_derivative, unit_output
+
 from .noise import NoiseModel
 
 __all__ = ["TrainConfig", "RateNetwork", "init_network", "forward", "train", "accuracy",

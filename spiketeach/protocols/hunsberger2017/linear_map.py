@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+
 import numpy as np
-from spiketeach.models.hunsberger2017.network import FANetwork
-from spiketeach.models import hunsberger2017
-from spiketeach.models.hunsberger2017.params import HunsbergerParams
+
 from spiketeach.core.schedule import PresentationSchedule
+from spiketeach.models import hunsberger2017
+from spiketeach.models.hunsberger2017.network import FANetwork
+from spiketeach.models.hunsberger2017.params import HunsbergerParams
 
 __all__ = ["LinearMapTask", "PosterProtocol", "zero_phase_alpha", "spiking_nrmse", "rate_nrmse", "SpikingRun", "run_spiking_protocol"]
 

@@ -56,8 +56,11 @@ from spiketeach.core.standalone import run_arg_name, run_binary
 from spiketeach.errors import UsageError
 from spiketeach.models.samadi2017.network import layout_initial_state
 from spiketeach.models.samadi2017.params import SamadiParams
-from spiketeach.protocols.samadi2017.teacher_student import (LEARNER_SIZES, Teacher,
-                                                             TeacherStudentTask)
+from spiketeach.protocols.samadi2017.teacher_student import (
+    LEARNER_SIZES,
+    Teacher,
+    TeacherStudentTask,
+)
 from spiketeach.protocols.sweep import Task, failed_record, load_results, run_trials
 
 __all__ = ["Trial", "SweepConfig", "make_trials", "load_results", "run_sweep", "teacher_for",

@@ -17,14 +17,15 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import numpy as np
+
+from spiketeach.core.schedule import PresentationSchedule
+from spiketeach.errors import UsageError
 from spiketeach.models import samadi2017
 from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.datasets import load_dataset
-from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.protocols.samadi2017.training import evaluate, train_in_blocks
-
-from spiketeach.errors import UsageError
 
 __all__ = ["MEAN_INPUT", "input_gain", "EpochSampler", "MnistRun", "load_inputs", "train_mnist", "digits_data"]
 

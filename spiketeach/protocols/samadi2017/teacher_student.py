@@ -19,7 +19,9 @@ Choices where §3.1 is silent (documented in the README):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 import numpy as np
+
 from spiketeach.models.samadi2017.params import SamadiParams
 
 __all__ = ["TEACHER_SIZES", "LEARNER_SIZES", "Teacher", "make_teacher", "TeacherStudentTask"]

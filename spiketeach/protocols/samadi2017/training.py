@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import numpy as np
-from spiketeach.models.samadi2017.network import BANetwork
+
 from spiketeach.analysis.accuracy import answers_from_counts, error_rate
 from spiketeach.core.schedule import padded_blocks, window_counts
 from spiketeach.core.training import BlockTraining, train_blocks
+from spiketeach.models.samadi2017.network import BANetwork
 
 __all__ = ["BlockResult", "TrainingLog", "targets_to_drive", "run_block", "train_in_blocks", "evaluate"]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import Clock, Network, StateMonitor, TimedArray, ms, second
+
 from spiketeach.core.runner import BlockRunner
 from spiketeach.models.samadi2017.layers import dynamic_lif_group
 from spiketeach.models.samadi2017.params import SamadiParams

@@ -11,11 +11,13 @@ are returned for the STDP rules of :mod:`spiketeach.analysis.stdp`.
 from __future__ import annotations
 
 from dataclasses import replace
+
 import numpy as np
 from brian2 import Clock, Network, SpikeGeneratorGroup, SpikeMonitor, Synapses, TimedArray
+
 from spiketeach.analysis.stdp import emstdp_dw, pair_stdp_dw, pearson, phase_pair_stdp_dw
-from spiketeach.models.shrestha2019.params import EMSTDPParams
 from spiketeach.models.shrestha2019.layers import _namespace, emstdp_projection, if_layer
+from spiketeach.models.shrestha2019.params import EMSTDPParams
 
 __all__ = ["random_pair_trains", "simulate_single_synapses", "stdp_correlation_experiment", "emstdp_window_experiment"]
 

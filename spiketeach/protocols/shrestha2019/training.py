@@ -30,10 +30,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
 import numpy as np
-from spiketeach.models.shrestha2019.network import EMSTDPNetwork, recorded_counts
+
 from spiketeach.core.schedule import padded_blocks
 from spiketeach.core.training import BlockTraining, train_blocks
+from spiketeach.models.shrestha2019.network import EMSTDPNetwork, recorded_counts
 
 __all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "TRAIN_STREAM", "TEST_STREAM", "block_seed", "run_emstdp_block", "evaluate_emstdp", "EMSTDPLog", "train_emstdp", "load_probabilities", "run_configuration"]
 
