@@ -22,7 +22,7 @@ Cells:
 
 The rule, "one addition and two comparisons": at each presynaptic spike, for the synapse j → i,
 ``w += η U_i`` if b_lo < g_i < b_hi, else nothing — the ``learn`` pathway of the forward synapses
-(:data:`ERBP_LEARN`). It runs before any transmission of the same step (pathway order −1), so the
+(:data:`ERBP_LEARN`). It runs before any transmission of the same step (pathway order −2; Brian2 gives every other pathway −1), so the
 gate and the dendrite are read as they were at the start of the step's synaptic phase.
 """
 

@@ -121,7 +121,7 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
                                "pre": eq.PERBP_TRANSMIT if perbp else eq.TRANSMIT},
                        clock=clock, namespace=ns, name=f"{name}_forward{k}")
         syn.connect()  # all to all, pre-major order: index = i_pre * n_post + j_post
-        syn.learn.order = -1   # every gate is read before any transmission of the step
+        syn.learn.order = -2   # every gate is read before any transmission of the step (those: -1)
         hidden_to_hidden = 0 < k < len(layers) - 1
         syn.b_lo = -params.b_hidden if hidden_to_hidden else params.b_lo
         syn.b_hi = params.b_hidden if hidden_to_hidden else params.b_hi
@@ -149,7 +149,7 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
     if "state" in record:
         for g in layers:
             monitors[f"{g.name}.gU"] = StateMonitor(g, ["g", "U"], record=True, when="synapses",
-                                                    order=-2, name=f"{g.name}_gU")
+                                                    order=-3, name=f"{g.name}_gU")
         for k, syn in enumerate(forward):
             monitors[f"forward{k}.w"] = StateMonitor(syn, "w", record=True, when="end",
                                                      name=f"{syn.name}_w")
