@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "spiketeach"
-FAMILIES = ("samadi2017", "hunsberger2017", "shrestha2019", "hunsberger2015")
+FAMILIES = ("samadi2017", "hunsberger2017", "shrestha2019", "hunsberger2015", "neftci2017")
 #: families with learning in Brian2, hence a GeNN formulation and the reference/fast assembly
 LEARNING_IN_BRIAN2 = ("samadi2017", "hunsberger2017", "shrestha2019")
 
