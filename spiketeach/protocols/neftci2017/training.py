@@ -236,7 +236,8 @@ def load_pixels(dataset: str = "mnist", data_dir=None):
 def run_configuration(data, sizes, *, params=None, epochs: int = 1, n_train: int | None = None,
                       n_test: int | None = None, block: int = 100, device: str = "runtime",
                       build_dir=None, checkpoint=None, resume: bool = False, seed: int = 0,
-                      balanced: bool = False, progress=print) -> dict:
+                      balanced: bool = False, test_every_blocks: int | None = None,
+                      progress=print) -> dict:
     """Build, train and test one architecture; returns a JSON-ready summary."""
     from spiketeach.core.devices import select_device
     from spiketeach.models.neftci2017 import ERBPParams, build
@@ -253,7 +254,8 @@ def run_configuration(data, sizes, *, params=None, epochs: int = 1, n_train: int
     t0 = time.perf_counter()
     log, state = train_erbp(net, xtr, ytr, xte[:n_test], yte[:n_test], epochs=epochs,
                             n_train=n_train, rng=rng, checkpoint=checkpoint, resume=resume,
-                            balanced=balanced, seed=seed, progress=progress)
+                            balanced=balanced, test_every_blocks=test_every_blocks, seed=seed,
+                            progress=progress)
     wall = log.wall_s[-1] if log.wall_s and log.wall_s[-1] is not None else time.perf_counter() - t0
     return {"accuracy": 100.0 * log.test_accuracy[-1], "test_samples": n_test,
             "log": log.as_dict(), "epochs": epochs, "block": block,
