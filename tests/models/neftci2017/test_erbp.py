@@ -7,19 +7,12 @@ import numpy as np
 import pytest
 from brian2 import Hz, NeuronGroup, PoissonGroup, SpikeMonitor, Network, ms, second
 
-from spiketeach.core.devices import select_device
 from spiketeach.models.neftci2017 import ERBPParams, UNSUPPORTED_DEVICES, build
 from spiketeach.models.neftci2017.network import label_currents, learn_schedule, pixel_currents
 from spiketeach.models.neftci2017.spiking import error_input, error_neurons
 from spiketeach.protocols.neftci2017.training import run_erbp_block
 
 FAST = dict(dt=1 * ms, sample_duration=50 * ms, no_learning=10 * ms)
-
-
-@pytest.fixture
-def runtime():
-    select_device("runtime")
-    yield
 
 
 def test_update_on_recorded_variables_equals_the_rule(runtime):

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from brian2 import ms
 
-from spiketeach.core.devices import select_device
 from spiketeach.models.neftci2017 import ERBPParams, build
 from spiketeach.protocols.neftci2017.training import train_erbp
 
@@ -20,12 +19,6 @@ def digits():
     d = load_digits()
     order = np.random.default_rng(0).permutation(len(d.target))
     return d.data[order] / 16.0, d.target[order]
-
-
-@pytest.fixture
-def runtime():
-    select_device("runtime")
-    yield
 
 
 def test_learning_lowers_the_test_error_on_digits(digits, runtime):
@@ -71,3 +64,36 @@ def test_resume_after_an_interruption_equals_an_uninterrupted_run(digits, runtim
     for key in state_a:
         np.testing.assert_array_equal(state_a[key], state_b[key], err_msg=key)
     assert log_a.samples == log_b.samples and log_a.test_accuracy == log_b.test_accuracy
+
+
+def _two_blocks(digits):
+    X, y = digits
+    net = build([64, 8, 10], 4, params=ERBPParams(**FAST, eta=1e-2), seed=3)
+    state, counts = None, []
+    from spiketeach.protocols.neftci2017.training import run_erbp_block
+    for b in range(2):
+        res = run_erbp_block(net, state, X[4 * b:4 * b + 4], y[4 * b:4 * b + 4], np.ones(4),
+                             seed=11 + b)
+        state = net.get_state()
+        counts.append(res.counts)
+    return state, counts, net.built_state
+
+
+@pytest.mark.standalone
+def test_cpp_standalone_blocks_equal_runtime_blocks(digits, tmp_path):
+    """Two training blocks re-run from ONE compiled binary (weights in, weights out) give the
+    spikes and weights of the same blocks in runtime mode (one thread: the same random numbers)."""
+    from spiketeach.core.devices import reset_device, select_device
+    select_device("runtime", target="numpy")
+    state_rt, counts_rt, built = _two_blocks(digits)
+    reset_device()
+    select_device("cpp_standalone", build_dir=tmp_path / "build")
+    try:
+        state_sa, counts_sa, _ = _two_blocks(digits)
+    finally:
+        reset_device()
+    for a, b in zip(counts_rt, counts_sa):
+        np.testing.assert_array_equal(a, b)
+    for key in state_rt:
+        np.testing.assert_allclose(state_sa[key], state_rt[key], rtol=0, atol=1e-9, err_msg=key)
+    assert np.abs(state_rt["forward0.w"] - built["forward0.w"]).max() > 0  # it learned
