@@ -27,3 +27,14 @@ def test_quick_table_writes_the_keys(tmp_path):
     again = mod.run(tmp_path, quick=True, archs=["784-200-10"], n_train=50, n_test=10,
                     block=25, log=lambda *a, **k: None)
     assert again["ours"]["accuracy"] == res["ours"]["accuracy"]
+
+
+@pytest.mark.slow
+def test_quick_learning_curve_falls_and_dendrite_tracks_rbp(tmp_path):
+    spec = importlib.util.spec_from_file_location("neftci2017_learning", SCRIPT.with_name("learning.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    res = mod.run(tmp_path, quick=True, log=lambda *a, **k: None)
+    o = res["ours"]
+    assert o["test_error"][-1] < o["test_error"][0]
+    assert o["dendrite_rbp_r"] > 0.8   # measured 0.977 (seed 0)
