@@ -5,9 +5,10 @@ enabling neuromorphic deep learning machines. Front. Neurosci. 11:324. Notes:
 docs/papers/neftci2017.md.
 
 Read the model in :mod:`~spiketeach.models.neftci2017.equations` and
-:mod:`~spiketeach.models.neftci2017.params`; build it with :func:`build` (one formulation,
-"reference", in :mod:`~spiketeach.models.neftci2017.spiking`: the rule is event-driven as
-written). Training in blocks: :mod:`spiketeach.protocols.neftci2017.training`.
+:mod:`~spiketeach.models.neftci2017.params`; build it with :func:`build`
+(:mod:`~spiketeach.models.neftci2017.spiking`): "fast" (default) updates at presynaptic spikes
+as the code does, "reference" checks the same rule at every step for every synapse (tests prove
+the two equal). Training in blocks: :mod:`spiketeach.protocols.neftci2017.training`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from spiketeach.models.neftci2017.params import ERBPParams
 
 __all__ = ["build", "UNSUPPORTED_DEVICES", "ERBPNetwork", "ERBPParams", "DEFAULT_FORMULATION"]
 
-DEFAULT_FORMULATION = "reference"
+DEFAULT_FORMULATION = "fast"
 
 #: What a device does not run of this family, and why; the test suite's ``device`` fixture skips
 #: a test marked ``family("neftci2017")`` on these devices (docs/devices.md has the whole table).
@@ -35,14 +36,14 @@ def build(layer_sizes, n_presentations: int, *, formulation: str | None = None,
     """Build an eRBP network for blocks of ``n_presentations`` samples
     (:func:`~spiketeach.models.neftci2017.spiking.build_erbp_network`).
 
-    ``formulation``: only "reference" exists; on the genn device this raises, as
-    :data:`UNSUPPORTED_DEVICES` says.
+    ``formulation``: "fast" (default, event-driven) or "reference" (per step); there is no
+    genn formulation: on the genn device this raises, as :data:`UNSUPPORTED_DEVICES` says.
     """
-    formulation = choose_formulation(formulation, DEFAULT_FORMULATION, offered=("reference",))
-    if formulation != "reference":
-        raise ValueError(f"neftci2017 has no {formulation!r} formulation: "
-                         f"{UNSUPPORTED_DEVICES['genn']}")
+    formulation = choose_formulation(formulation, DEFAULT_FORMULATION,
+                                     offered=("reference", "fast"))
+    if formulation == "genn":
+        raise ValueError(f"neftci2017 has no 'genn' formulation: {UNSUPPORTED_DEVICES['genn']}")
     from spiketeach.models.neftci2017.spiking import build_erbp_network
     return build_erbp_network(layer_sizes, n_presentations, params=params, seed=seed,
                               weights=weights, feedback_weights=feedback_weights, record=record,
-                              name=name)
+                              formulation=formulation, name=name)

@@ -32,7 +32,7 @@ __all__ = ["TWO_COMPARTMENT", "TC_THRESHOLD", "TC_RESET", "NOISE_TARGET",
            "ERROR_NEURON", "ERROR_THRESHOLD", "ERROR_RESET", "ERROR_INPUT", "ERROR_FLOOR_EVENT",
            "ERROR_FLOOR",
            "ESCAPE_INPUT", "POISSON_INPUT", "INPUT_THRESHOLD",
-           "FORWARD_MODEL", "ERBP_LEARN", "TRANSMIT", "PERBP_MODEL", "PERBP_LEARN", "PERBP_TRANSMIT",
+           "FORWARD_MODEL", "ERBP_LEARN", "TRANSMIT", "PER_STEP_LEARN", "PERBP_MODEL", "PERBP_LEARN", "PERBP_TRANSMIT",
            "FEEDBACK_MODEL", "FEEDBACK_ON_PRE"]
 
 # --------------------------------------------------------------------------------------------
@@ -90,6 +90,10 @@ b_hi : 1 (shared, constant)
 #: eRBP, at each presynaptic spike: one addition (w += η U) and two comparisons (the boxcar)
 ERBP_LEARN = "w += eta * learn_on(t) * U_post * int(g_post > b_lo) * int(g_post < b_hi)"
 TRANSMIT = "g_post += w"
+#: the same rule checked at EVERY step for every synapse (the "reference" formulation): the
+#: update applies only in a step where the presynaptic cell spiked (``lastspike_pre == t``)
+PER_STEP_LEARN = ("w += eta * learn_on(t) * U_post * int(g_post > b_lo) * int(g_post < b_hi)"
+                  " * int(lastspike_pre == t)")
 PERBP_MODEL = "passed : 1   # 1 if the last presynaptic spike got through (peRBP)"
 #: peRBP: the spike reaches the synapse with probability p_transmit; only then does it update
 #: and transmit (code, Apr 2017 order: update, then transmit the updated weight)

@@ -1,6 +1,12 @@
 """Assembling an eRBP network (:func:`build_erbp_network`; :func:`spiketeach.models.neftci2017.build`
-chooses the formulation). One formulation, "reference": the rule is already event-driven (it
-runs only at presynaptic spikes), so there is no faster rewrite to prove equal to it.
+chooses the formulation).
+
+* ``"fast"`` (default): the rule as the code runs it, only at presynaptic spikes (an ``on_pre``
+  pathway, :data:`~spiketeach.models.neftci2017.equations.ERBP_LEARN`);
+* ``"reference"``: the same rule checked at every step for every synapse (``run_regularly``,
+  :data:`~spiketeach.models.neftci2017.equations.PER_STEP_LEARN`), at the same place in the step;
+  tests/models/neftci2017/test_erbp.py proves the two give the same weights. The per-step form
+  exists for that proof and for the speed benchmark; it offers no peRBP.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from spiketeach.models.neftci2017.params import ERBPParams
 
 __all__ = ["FORMULATIONS", "build_erbp_network", "error_neurons", "error_input"]
 
-FORMULATIONS = ("reference",)
+FORMULATIONS = ("reference", "fast")
 
 
 def _namespace(params: ERBPParams, extra: dict) -> dict:
@@ -57,7 +63,8 @@ def _input_group(n, drive, params, clock, ns, name):
 
 def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams | None = None,
                        seed: int = 0, weights=None, feedback_weights=None,
-                       record: tuple[str, ...] = (), name: str = "erbp") -> ERBPNetwork:
+                       record: tuple[str, ...] = (), formulation: str = "fast",
+                       name: str = "erbp") -> ERBPNetwork:
     """Build an eRBP network for blocks of ``n_presentations`` samples.
 
     Parameters
@@ -72,6 +79,11 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
         end of each step; "spikes" records the spikes of every group.
     """
     params = params or ERBPParams()
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"unknown formulation {formulation!r}; choose one of {FORMULATIONS}")
+    if formulation == "reference" and params.p_transmit < 1:
+        raise ValueError("the per-step (reference) formulation has no stochastic synapses: "
+                         "use formulation='fast' for p_transmit < 1")
     sizes = check_sizes(layer_sizes)
     n_pres = int(n_presentations)
     if n_pres < 1:
@@ -116,12 +128,19 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
     model = eq.FORWARD_MODEL + (eq.PERBP_MODEL if perbp else "")
     pre_groups = [inp] + layers[:-1]
     for k, (pre, post) in enumerate(zip(pre_groups, layers)):
-        syn = Synapses(pre, post, model,
-                       on_pre={"learn": eq.PERBP_LEARN if perbp else eq.ERBP_LEARN,
-                               "pre": eq.PERBP_TRANSMIT if perbp else eq.TRANSMIT},
-                       clock=clock, namespace=ns, name=f"{name}_forward{k}")
+        if formulation == "fast":
+            syn = Synapses(pre, post, model,
+                           on_pre={"learn": eq.PERBP_LEARN if perbp else eq.ERBP_LEARN,
+                                   "pre": eq.PERBP_TRANSMIT if perbp else eq.TRANSMIT},
+                           clock=clock, namespace=ns, name=f"{name}_forward{k}")
+            # every gate is read before any transmission of the step (those: order -1)
+            syn.learn.order = -2
+        else:
+            syn = Synapses(pre, post, model, on_pre=eq.TRANSMIT, clock=clock, namespace=ns,
+                           name=f"{name}_forward{k}")
+            syn.run_regularly(eq.PER_STEP_LEARN, when="synapses", order=-2,
+                              name=f"{name}_forward{k}_learn_every_step")
         syn.connect()  # all to all, pre-major order: index = i_pre * n_post + j_post
-        syn.learn.order = -2   # every gate is read before any transmission of the step (those: -1)
         hidden_to_hidden = 0 < k < len(layers) - 1
         syn.b_lo = -params.b_hidden if hidden_to_hidden else params.b_lo
         syn.b_hi = params.b_hidden if hidden_to_hidden else params.b_hi
@@ -159,7 +178,7 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
     net = Network(inp, lab, *layers, *noise, err, *forward, lab_err, out_err, fb_out, *feedback,
                   out_mon, *monitors.values())
     return ERBPNetwork(net=net, params=params, layer_sizes=sizes, n_presentations=n_pres,
-                       formulation="reference", input=inp, label_units=lab, layers=layers,
+                       formulation=formulation, input=inp, label_units=lab, layers=layers,
                        error=err, forward=forward, feedback=feedback, drive=drive,
                        label_drive=label_drive, learn_on=learn_on, output_spikes=out_mon,
                        monitors=monitors, seed=seed, built_state=built)

@@ -105,8 +105,26 @@ def test_bad_inputs_raise_clear_errors(runtime):
 
 def test_genn_device_is_refused_clearly():
     assert "genn" in UNSUPPORTED_DEVICES
-    with pytest.raises(ValueError, match="no 'reference'|no genn formulation|formulation"):
-        build([4, 3, 2], 2, formulation="fast")
+    with pytest.raises(ValueError, match="unknown formulation 'genn'"):
+        build([4, 3, 2], 2, formulation="genn")   # (on the genn device: "has no 'genn'")
+    with pytest.raises(ValueError, match="no stochastic synapses"):
+        build([4, 3, 2], 2, formulation="reference", params=ERBPParams(p_transmit=0.5))
+
+
+def test_per_step_reference_equals_event_driven(runtime):
+    """The rule checked at every step for every synapse gives the event-driven weights."""
+    p = ERBPParams(**FAST, eta=0.05, b_lo=-0.3, b_hi=0.3)
+    x = np.random.default_rng(4).uniform(0, 1, (3, 6))
+    states, counts = [], []
+    for f in ("fast", "reference"):
+        net = build([6, 5, 4, 3], 3, params=p, seed=1, formulation=f, name=f"erbp_{f}")
+        res = run_erbp_block(net, None, x, np.array([0, 2, 1]), np.array([1, 1, 0]), seed=7)
+        states.append(net.get_state())
+        counts.append(res.counts)
+    np.testing.assert_array_equal(counts[0], counts[1])
+    for key in states[0]:
+        np.testing.assert_allclose(states[1][key], states[0][key], rtol=0, atol=1e-12)
+    assert np.abs(states[0]["forward0.w"] - net.built_state["forward0.w"]).max() > 0
 
 
 def test_peRBP_passes_a_fraction_p_and_is_seeded(runtime):
