@@ -25,22 +25,32 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from brian2 import ms  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from brian2 import ms
 
-from spiketeach.core.checkpoint import load_checkpoint  # noqa: E402
-from spiketeach.core.devices import select_device  # noqa: E402
-from spiketeach.models.neftci2017 import ERBPParams, build  # noqa: E402
-from spiketeach.models.neftci2017.network import learn_slots  # noqa: E402
-from spiketeach.protocols.neftci2017.training import (load_pixels, run_erbp_block,  # noqa: E402
-                                                      train_erbp)
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.core.checkpoint import load_checkpoint
+from spiketeach.core.devices import select_device
+from spiketeach.models.neftci2017 import ERBPParams, build
+from spiketeach.models.neftci2017.network import learn_slots
+from spiketeach.protocols.neftci2017.training import (
+    load_pixels,
+    run_erbp_block,
+    train_erbp,
+)
+from spiketeach.results import figure_parser, write_result
 
 NAME = "learning"
 HERE = Path(__file__).resolve().parent
 QUICK_PARAMS = dict(dt=1 * ms, sample_duration=50 * ms, no_learning=10 * ms, eta=2e-2,
                     noise_weight=0.0)
+
+
+def _rates(monitor, lo: float, hi: float, n: int) -> np.ndarray:
+    """Firing rates (Hz) of ``n`` cells in [lo, hi) seconds."""
+    tt, ii = np.asarray(monitor.t[:]), np.asarray(monitor.i[:])
+    sel = (tt >= lo) & (tt < hi)
+    return np.bincount(ii[sel], minlength=n) / (hi - lo)
 
 
 def dendrite_vs_rbp(net, state, pixels, labels) -> dict:
@@ -57,18 +67,13 @@ def dendrite_vs_rbp(net, state, pixels, labels) -> dict:
     lab_mon = net.monitors[f"{net.label_units.name}.spikes"]
     out_mon = net.output_spikes
     n_cls = net.layer_sizes[-1]
-    B = np.asarray(state[f"feedback0.B"]).reshape(2 * n_cls, -1)[:n_cls]   # classes × cells
+    B = np.asarray(state["feedback0.B"]).reshape(2 * n_cls, -1)[:n_cls]   # classes × cells
     xs, ys = [], []
     for k in range(n):
         lo, hi = k * T + t0, (k + 1) * T
         window = (t >= lo) & (t < hi)
         u = U[:, window].mean(axis=1)
-
-        def rates(m):
-            tt, ii = np.asarray(m.t[:]), np.asarray(m.i[:])
-            sel = (tt >= lo) & (tt < hi)
-            return np.bincount(ii[sel], minlength=n_cls) / (hi - lo)
-        teach = B.T @ (rates(lab_mon) - rates(out_mon))
+        teach = B.T @ (_rates(lab_mon, lo, hi, n_cls) - _rates(out_mon, lo, hi, n_cls))
         xs.append(teach)
         ys.append(u)
     x, y = np.concatenate(xs), np.concatenate(ys)

@@ -34,14 +34,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from brian2 import ms  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from brian2 import ms
 
-from spiketeach.core.checkpoint import load_checkpoint  # noqa: E402
-from spiketeach.models.neftci2017 import ERBPParams  # noqa: E402
-from spiketeach.protocols.neftci2017.training import load_pixels, run_configuration  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.core.checkpoint import load_checkpoint
+from spiketeach.models.neftci2017 import ERBPParams
+from spiketeach.protocols.neftci2017.training import load_pixels, run_configuration
+from spiketeach.results import figure_parser, write_result
 
 NAME = "table"
 HERE = Path(__file__).resolve().parent

@@ -12,12 +12,25 @@ chooses the formulation).
 from __future__ import annotations
 
 import numpy as np
-from brian2 import (Clock, Network, NeuronGroup, PoissonInput, SpikeMonitor, StateMonitor,
-                    Synapses, TimedArray)
+from brian2 import (
+    Clock,
+    Network,
+    NeuronGroup,
+    PoissonInput,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    TimedArray,
+)
 
 from spiketeach.models.neftci2017 import equations as eq
-from spiketeach.models.neftci2017.network import (ERBPNetwork, check_sizes, initial_values,
-                                                  learn_slots, state_from)
+from spiketeach.models.neftci2017.network import (
+    ERBPNetwork,
+    check_sizes,
+    initial_values,
+    learn_slots,
+    state_from,
+)
 from spiketeach.models.neftci2017.params import ERBPParams
 
 __all__ = ["FORMULATIONS", "build_erbp_network", "error_neurons", "error_input"]

@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from spiketeach.core.schedule import padded_blocks
 from spiketeach.core.training import BlockTraining, train_blocks
-from spiketeach.models.neftci2017.network import (ERBPNetwork, label_currents, learn_schedule,
-                                                  output_counts, pixel_currents)
+from spiketeach.models.neftci2017.network import (
+    ERBPNetwork,
+    label_currents,
+    learn_schedule,
+    output_counts,
+    pixel_currents,
+)
 
 __all__ = ["TRAIN_STREAM", "TEST_STREAM", "block_seed", "BlockResult", "run_erbp_block",
            "evaluate_erbp", "ERBPLog", "train_erbp", "balanced_order", "load_pixels",
@@ -229,8 +233,9 @@ def load_pixels(dataset: str = "mnist", data_dir=None):
     """(x_train, y_train, x_test, y_test) with pixels in [0, 1] (byte / 256, as the code)."""
     from spiketeach.protocols.datasets import load_dataset
     xtr, ytr, xte, yte = load_dataset(dataset, data_dir, download=False)
-    f = lambda x: np.asarray(x, dtype=float).reshape(len(x), -1) / 256.0  # noqa: E731
-    return f(xtr), np.asarray(ytr, dtype=int), f(xte), np.asarray(yte, dtype=int)
+    def pixels(x):
+        return np.asarray(x, dtype=float).reshape(len(x), -1) / 256.0
+    return pixels(xtr), np.asarray(ytr, dtype=int), pixels(xte), np.asarray(yte, dtype=int)
 
 
 def run_configuration(data, sizes, *, params=None, epochs: int = 1, n_train: int | None = None,

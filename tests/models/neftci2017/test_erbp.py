@@ -5,10 +5,14 @@ Runtime (numpy) only; small networks with dt = 1 ms and 50 ms digits to keep the
 
 import numpy as np
 import pytest
-from brian2 import Hz, NeuronGroup, PoissonGroup, SpikeMonitor, Network, ms, second
+from brian2 import Hz, Network, PoissonGroup, SpikeMonitor, ms, second
 
-from spiketeach.models.neftci2017 import ERBPParams, UNSUPPORTED_DEVICES, build
-from spiketeach.models.neftci2017.network import label_currents, learn_schedule, pixel_currents
+from spiketeach.models.neftci2017 import UNSUPPORTED_DEVICES, ERBPParams, build
+from spiketeach.models.neftci2017.network import (
+    label_currents,
+    learn_schedule,
+    pixel_currents,
+)
 from spiketeach.models.neftci2017.spiking import error_input, error_neurons
 from spiketeach.protocols.neftci2017.training import run_erbp_block
 
@@ -31,12 +35,11 @@ def test_update_on_recorded_variables_equals_the_rule(runtime):
     pres = [net.monitors["erbp_input.spikes"], net.monitors["erbp_hidden0.spikes"],
             net.monitors["erbp_hidden1.spikes"]]
     gated = 0
-    for k, (syn, pre_mon, post) in enumerate(zip(net.forward, pres, net.layers)):
-        n_pre, n_post = net.layer_sizes[k], net.layer_sizes[k + 1]
+    for k, (pre_mon, post) in enumerate(zip(pres, net.layers)):
+        n_post = net.layer_sizes[k + 1]
         W = net.monitors[f"forward{k}.w"].w[:]            # (synapses × steps), at each step's end
         gU = net.monitors[f"{post.name}.gU"]
         G, U = gU.g[:], gU.U[:]                           # (cells × steps)
-        n_steps = W.shape[1]
         w_before = np.concatenate([net.built_state[f"forward{k}.w"][:, None], W[:, :-1]], axis=1)
         expected = np.zeros_like(W)
         steps = np.round(np.asarray(pre_mon.t[:]) / dt).astype(int)
