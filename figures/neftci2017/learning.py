@@ -120,7 +120,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
         samples, acc = curve["samples"], curve["test_accuracy"]
         data_name = "MNIST"
     probe = build(sizes, n_digits, params=params.replace(eta=0.0), seed=seed,
-                  record=("state", "spikes"), name="probe")
+                  record=("gU", "spikes"), name="probe")
     dend = dendrite_vs_rbp(probe, state, xte[:n_digits], yte[:n_digits])
     ours = {"epochs": [s / per_epoch for s in samples],
             "test_error": [100 * (1 - a) for a in acc],

@@ -87,9 +87,10 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
     n_presentations : samples per block (one ``run()``).
     weights : optional forward matrices (n_post × n_pre each); feedback_weights : optional
         (n_hidden_total × n_classes).
-    record : for tests and figures: "state" records g and U of every layer where the rule reads
-        them (synapse slot, before the learning pathways) and w of every forward synapse at the
-        end of each step; "spikes" records the spikes of every group.
+    record : for tests and figures: "gU" records g and U of every layer where the rule reads
+        them (synapse slot, before the learning pathways); "state" also w of every forward
+        synapse at the end of each step (small networks only); "spikes" the spikes of every
+        group.
     """
     params = params or ERBPParams()
     if formulation not in FORMULATIONS:
@@ -178,10 +179,11 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
 
     out_mon = SpikeMonitor(layers[-1], name=f"{name}_output_spikes")
     monitors = {}
-    if "state" in record:
+    if "state" in record or "gU" in record:
         for g in layers:
             monitors[f"{g.name}.gU"] = StateMonitor(g, ["g", "U"], record=True, when="synapses",
                                                     order=-3, name=f"{g.name}_gU")
+    if "state" in record:
         for k, syn in enumerate(forward):
             monitors[f"forward{k}.w"] = StateMonitor(syn, "w", record=True, when="end",
                                                      name=f"{syn.name}_w")
