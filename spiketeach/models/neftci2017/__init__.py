@@ -1,0 +1,49 @@
+"""Neftci, Augustine, Paul & Detorakis (2017): event-driven random back-propagation (eRBP).
+
+Neftci EO, Augustine C, Paul S, Detorakis G (2017). Event-driven random back-propagation:
+enabling neuromorphic deep learning machines. Front. Neurosci. 11:324. Notes:
+docs/papers/neftci2017.md.
+
+Read the model in :mod:`~spiketeach.models.neftci2017.equations` and
+:mod:`~spiketeach.models.neftci2017.params`; build it with :func:`build`
+(:mod:`~spiketeach.models.neftci2017.spiking`): "fast" (default) updates at presynaptic spikes
+as the code does, "reference" checks the same rule at every step for every synapse (tests prove
+the two equal). Training in blocks: :mod:`spiketeach.protocols.neftci2017.training`.
+"""
+
+from __future__ import annotations
+
+from spiketeach.core.formulations import choose_formulation
+from spiketeach.models.neftci2017.network import ERBPNetwork
+from spiketeach.models.neftci2017.params import ERBPParams
+
+__all__ = ["build", "UNSUPPORTED_DEVICES", "ERBPNetwork", "ERBPParams", "DEFAULT_FORMULATION"]
+
+DEFAULT_FORMULATION = "fast"
+
+#: What a device does not run of this family, and why; the test suite's ``device`` fixture skips
+#: a test marked ``family("neftci2017")`` on these devices (docs/devices.md has the whole table).
+UNSUPPORTED_DEVICES = {
+    "genn": "no genn formulation yet (the rule reads post-synaptic state in on_pre pathways "
+            "ordered before transmission)",
+    "cuda_standalone": "not run on a GPU yet",
+}
+
+
+def build(layer_sizes, n_presentations: int, *, formulation: str | None = None,
+          params: ERBPParams | None = None, seed: int = 0, weights=None,
+          feedback_weights=None, record=(), name: str = "erbp") -> ERBPNetwork:
+    """Build an eRBP network for blocks of ``n_presentations`` samples
+    (:func:`~spiketeach.models.neftci2017.spiking.build_erbp_network`).
+
+    ``formulation``: "fast" (default, event-driven) or "reference" (per step); there is no
+    genn formulation: on the genn device this raises, as :data:`UNSUPPORTED_DEVICES` says.
+    """
+    formulation = choose_formulation(formulation, DEFAULT_FORMULATION,
+                                     offered=("reference", "fast"))
+    if formulation == "genn":
+        raise ValueError(f"neftci2017 has no 'genn' formulation: {UNSUPPORTED_DEVICES['genn']}")
+    from spiketeach.models.neftci2017.spiking import build_erbp_network
+    return build_erbp_network(layer_sizes, n_presentations, params=params, seed=seed,
+                              weights=weights, feedback_weights=feedback_weights, record=record,
+                              formulation=formulation, name=name)
