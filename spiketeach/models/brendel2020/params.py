@@ -15,32 +15,11 @@ attaches units).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 
+from spiketeach.core.checks import check_nonnegative, check_positive
+
 __all__ = ["Brendel2020Params", "TABLE", "CODE", "check_positive", "check_nonnegative"]
-
-
-def check_positive(name: str, value) -> float:
-    """``value`` as a float if finite and > 0, else a ValueError naming ``name``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    return v
-
-
-def check_nonnegative(name: str, value) -> float:
-    """``value`` as a float if finite and >= 0, else a ValueError naming ``name``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return v
 
 
 _POSITIVE = ("dt", "lam", "lam_ff", "threshold", "input_amplitude", "input_smoothing", "gamma")

@@ -17,29 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
+from spiketeach.core.checks import check_nonnegative, check_positive
+
 __all__ = ["Hunsberger2015Params", "FIG1", "FIG2", "check_positive", "check_nonnegative"]
-
-
-def check_positive(name: str, value) -> float:
-    """``value`` as a float if it is finite and > 0, else a ValueError naming ``name``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    return v
-
-
-def check_nonnegative(name: str, value) -> float:
-    """``value`` as a float if it is finite and >= 0, else a ValueError naming ``name``."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return v
 
 
 _POSITIVE = ("tau_rc", "gamma", "gain", "amplitude", "dt", "presentation")
