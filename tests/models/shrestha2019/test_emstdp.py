@@ -98,7 +98,9 @@ def test_error_phase_moves_counts_toward_targets_and_dw_matches_counts(digits_ne
     """
     net, x, y = digits_net
     W0 = net.weights()
-    res = run_emstdp_block(net, None, x, y, np.ones(10))
+    # seeded: unseeded, the block drew from whatever numpy stream earlier tests left (one CI run
+    # got 0.7 below); seeds 0-11 all give 1.4-5.0
+    res = run_emstdp_block(net, None, x, y, np.ones(10), seed=0)
     (hh1, hh2), (oh1, oh2) = res.layers
     # output: correct class up in phase 2 on average (a cell whose membrane the forward input
     # has driven far below 0 can stay silent: U has no floor, as in the code), wrong classes
@@ -139,7 +141,7 @@ def test_no_error_and_no_change_on_test_windows(runtime):
     net = shrestha2019.build([64, 20, 10], 4, params=code_params(T=60, batch=1), seed=0,
                                record_counts="all")
     W0 = net.weights()
-    run_emstdp_block(net, None, x, y, np.zeros(4))
+    run_emstdp_block(net, None, x, y, np.zeros(4), seed=0)
     for a, b in zip(W0, net.weights()):
         np.testing.assert_array_equal(a, b)
     assert net.output.n_err_pos[:].sum() + net.output.n_err_neg[:].sum() == 0
@@ -154,7 +156,7 @@ def test_fixed_feedback_kinds_reach_hidden_error_neurons(runtime, feedback):
     sources = {s.source.name for s in net.feedback_syn}
     assert sources == ({net.output.name} if feedback == "dfa"
                        else {net.layers[1].name, net.output.name})
-    run_emstdp_block(net, None, x, y, np.ones(3))
+    run_emstdp_block(net, None, x, y, np.ones(3), seed=0)
     for layer in net.layers[:2]:
         assert layer.n_err_pos[:].sum() + layer.n_err_neg[:].sum() > 0
     # DFA has no derivative gate (code: dr only without DFA)
@@ -249,7 +251,7 @@ def test_hidden_counts_track_equivalent_ann(runtime):
     state = net.get_state()
     for k in range(2):
         state[f"forward{k}.eta"] = np.zeros(1)
-    run_emstdp_block(net, state, x, y, np.ones(10))
+    run_emstdp_block(net, state, x, y, np.ones(10), seed=0)
     W = net.weights()
     np.testing.assert_array_equal(W[0], net.initial_state(4)["forward0.w"].reshape(64, 40).T)
     theta = [float(g.theta[:]) for g in net.layers]
