@@ -22,9 +22,9 @@ from brian2 import (
     second,
 )
 
+import spiketeach.models.brendel2020.equations as eq
 from spiketeach.core.connectivity import dense_indices
 
-from . import equations as eq
 from .params import Brendel2020Params
 
 __all__ = ["SpikeCodingNetwork", "build_network", "check_weights", "optimal_weights",

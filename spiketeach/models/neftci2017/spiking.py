@@ -23,7 +23,7 @@ from brian2 import (
     TimedArray,
 )
 
-from spiketeach.models.neftci2017 import equations as eq
+import spiketeach.models.neftci2017.equations as eq
 from spiketeach.models.neftci2017.network import (
     ERBPNetwork,
     check_sizes,
