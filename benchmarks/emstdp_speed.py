@@ -51,8 +51,11 @@ import spiketeach
 from spiketeach.core.devices import select_device
 from spiketeach.models import shrestha2019
 from spiketeach.models.shrestha2019.params import code_params, paper_params
-from spiketeach.protocols.shrestha2019.training import (load_probabilities, run_emstdp_block,
-                                                        train_emstdp)
+from spiketeach.protocols.shrestha2019.training import (
+    load_probabilities,
+    run_emstdp_block,
+    train_emstdp,
+)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "emstdp_speed.json"

@@ -46,11 +46,11 @@ from brian2 import device, ms, second
 
 import spiketeach
 from spiketeach.core.devices import reset_device, select_device
+from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models import hunsberger2017
 from spiketeach.models.hunsberger2017.network import initial_weights
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
 from spiketeach.protocols.hunsberger2017.linear_map import LinearMapTask, zero_phase_alpha
-from spiketeach.core.schedule import PresentationSchedule
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "hunsberger_speed.json"

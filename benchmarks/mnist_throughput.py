@@ -45,11 +45,11 @@ import numpy as np
 
 from spiketeach import __version__
 from spiketeach.core.devices import reset_device, select_device
+from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models import samadi2017
 from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.datasets import load_dataset
 from spiketeach.protocols.samadi2017.mnist import input_gain
-from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.protocols.samadi2017.training import run_block
 
 HERE = Path(__file__).resolve().parent
@@ -100,11 +100,14 @@ def measure_floor(layers, x, threads: int, build_root: Path, pulse: str,
     layers, i.e. inference without learning."""
     from brian2 import Clock, Network, Synapses, device
 
-    from spiketeach.models.samadi2017.network import initial_values
-    from spiketeach.models.samadi2017.equations import (COUNTED_PULSE_LIF, DYNAMIC_LIF,
-                                                        PULSE_END_EVENT)
-    from spiketeach.models.samadi2017.layers import dynamic_lif_group
     from spiketeach.core.connectivity import dense_indices
+    from spiketeach.models.samadi2017.equations import (
+        COUNTED_PULSE_LIF,
+        DYNAMIC_LIF,
+        PULSE_END_EVENT,
+    )
+    from spiketeach.models.samadi2017.layers import dynamic_lif_group
+    from spiketeach.models.samadi2017.network import initial_values
 
     params = SamadiParams()
     name = pulse + ("_forward" if forward else "")

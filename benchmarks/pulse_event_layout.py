@@ -36,18 +36,22 @@ from pathlib import Path
 
 import numpy as np
 from brian2 import Clock, Network, NeuronGroup, Synapses, device, linked_var
+from mnist_throughput import _child_cpu, images
 
 from spiketeach import __version__
-from spiketeach.core.devices import reset_device, select_device
-from spiketeach.models.samadi2017.network import initial_values
-from spiketeach.models.samadi2017.equations import COUNTED_PULSE_LIF, PULSE_END_EVENT
-from spiketeach.models.samadi2017.layers import dynamic_lif_group
-from spiketeach.models.samadi2017.fast_pulse import (PULSE_ACCUMULATE, PULSE_OFF, PULSE_ON,
-                                                     PULSE_SYNAPSE, PULSE_TRACES)
-from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.core.connectivity import dense_indices
-
-from mnist_throughput import _child_cpu, images
+from spiketeach.core.devices import reset_device, select_device
+from spiketeach.models.samadi2017.equations import COUNTED_PULSE_LIF, PULSE_END_EVENT
+from spiketeach.models.samadi2017.fast_pulse import (
+    PULSE_ACCUMULATE,
+    PULSE_OFF,
+    PULSE_ON,
+    PULSE_SYNAPSE,
+    PULSE_TRACES,
+)
+from spiketeach.models.samadi2017.layers import dynamic_lif_group
+from spiketeach.models.samadi2017.network import initial_values
+from spiketeach.models.samadi2017.params import SamadiParams
 
 HERE = Path(__file__).resolve().parent
 N_HIDDEN, N_OUT = 1000, 10

@@ -56,9 +56,9 @@ def compile_once(cfg, trials, work: Path, teachers: Path) -> dict:
 
 
 def rebuild(cfg, trials, work: Path, teachers: Path) -> dict:
+    from spiketeach.core.schedule import PresentationSchedule
     from spiketeach.models import samadi2017
     from spiketeach.models.samadi2017.params import SamadiParams
-    from spiketeach.core.schedule import PresentationSchedule
     from spiketeach.protocols.samadi2017.training import run_block
 
     params = SamadiParams()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +68,11 @@ def write_result(out_dir: str | Path, name: str, result: dict) -> Path:
     path = Path(out_dir) / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     result.setdefault("version", __version__)
-    path.write_text(json.dumps(result, indent=2, default=_jsonable) + "\n")
+    text = json.dumps(result, indent=2, default=_jsonable) + "\n"
+    # a reader (the docs, table2.py, a sweep's --plot-only) never sees half a file
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
     return path
 
 

@@ -34,8 +34,7 @@ import numpy as np  # noqa: E402
 from spiketeach.core.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.brendel2020 import CODE, TABLE, initial_weights  # noqa: E402
 from spiketeach.models.brendel2020.reference import simulate  # noqa: E402
-from spiketeach.protocols.brendel2020 import (evaluate, fano_cv, learn,  # noqa: E402
-                                              smoothed_noise)
+from spiketeach.protocols.brendel2020 import evaluate, fano_cv, learn, smoothed_noise  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig2"

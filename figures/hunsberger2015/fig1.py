@@ -27,8 +27,13 @@ import numpy as np  # noqa: E402
 
 from spiketeach.models.hunsberger2015.params import FIG1, Hunsberger2015Params  # noqa: E402
 from spiketeach.models.hunsberger2015.rates import (  # noqa: E402
-    lif_rate, lif_rate_derivative, soft_lif_rate, soft_lif_rate_derivative, unit_derivative,
-    unit_output)
+    lif_rate,
+    lif_rate_derivative,
+    soft_lif_rate,
+    soft_lif_rate_derivative,
+    unit_derivative,
+    unit_output,
+)
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig1"

@@ -30,8 +30,7 @@ import numpy as np  # noqa: E402
 from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.models.hunsberger2015.params import FIG2, Hunsberger2015Params  # noqa: E402
 from spiketeach.models.hunsberger2015.rates import lif_rate  # noqa: E402
-from spiketeach.protocols.hunsberger2015.noise import (  # noqa: E402
-    measure_filtered_trains, measure_noise_model)
+from spiketeach.protocols.hunsberger2015.noise import measure_filtered_trains, measure_noise_model  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig2"

@@ -39,8 +39,7 @@ from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.models.hunsberger2015.params import Hunsberger2015Params  # noqa: E402
 from spiketeach.protocols.hunsberger2015.conversion import error_percent, run_spiking  # noqa: E402
 from spiketeach.protocols.hunsberger2015.noise import measure_noise_model  # noqa: E402
-from spiketeach.protocols.hunsberger2015.training import (  # noqa: E402
-    VARIANTS, RateNetwork, TrainConfig, train)
+from spiketeach.protocols.hunsberger2015.training import VARIANTS, RateNetwork, TrainConfig, train  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "table"

@@ -22,8 +22,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
-from spiketeach.models.lif import (if_rate, lif_rate, lif_rate_derivative, step_derivative,
-                                   surrogate_derivative)
+from spiketeach.models.lif import (
+    if_rate,
+    lif_rate,
+    lif_rate_derivative,
+    step_derivative,
+    surrogate_derivative,
+)
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "derivative"

@@ -30,9 +30,13 @@ from brian2 import second  # noqa: E402
 from spiketeach.core.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.hunsberger2017.params import HunsbergerParams  # noqa: E402
 from spiketeach.models.hunsberger2017.rate import RateParams, train_online  # noqa: E402
-from spiketeach.protocols.hunsberger2017.linear_map import (LinearMapTask, PosterProtocol,
-                                                            rate_nrmse, run_spiking_protocol,
-                                                            zero_phase_alpha)
+from spiketeach.protocols.hunsberger2017.linear_map import (
+    LinearMapTask,
+    PosterProtocol,
+    rate_nrmse,
+    run_spiking_protocol,
+    zero_phase_alpha,
+)
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "learning"

@@ -27,13 +27,20 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from spiketeach.analysis.selectivity import (presentation_rates, selectivity_index,  # noqa: E402
-                                             split_half_reliability, summarise_tuning,
-                                             tuning_curves)
+from spiketeach.analysis.selectivity import (  # noqa: E402
+    presentation_rates,
+    selectivity_index,
+    split_half_reliability,
+    summarise_tuning,
+    tuning_curves,
+)
 from spiketeach.core.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.hunsberger2017.params import HunsbergerParams  # noqa: E402
-from spiketeach.protocols.hunsberger2017.linear_map import (LinearMapTask, PosterProtocol,
-                                                            run_spiking_protocol)  # noqa: E402
+from spiketeach.protocols.hunsberger2017.linear_map import (
+    LinearMapTask,
+    PosterProtocol,
+    run_spiking_protocol,  # noqa: E402
+)
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "rasters"

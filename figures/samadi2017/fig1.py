@@ -26,8 +26,8 @@ from brian2 import ms  # noqa: E402
 
 from spiketeach.analysis.tuning import pulse_counts  # noqa: E402
 from spiketeach.core.devices import select_device  # noqa: E402
-from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
 from spiketeach.models.samadi2017.activation import closed_form_activity
+from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
 from spiketeach.protocols.samadi2017.tuning import FIG1_DRIVE_STEPS, simulate_trace  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 

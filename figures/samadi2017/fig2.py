@@ -32,8 +32,8 @@ from brian2 import ms  # noqa: E402
 
 from spiketeach.analysis.tuning import fit_tanh, relative_error  # noqa: E402
 from spiketeach.core.devices import select_device  # noqa: E402
-from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.models.samadi2017.activation import closed_form_activity, tanh_activation
+from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.samadi2017.tuning import simulate_activity  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 

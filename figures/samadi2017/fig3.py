@@ -51,10 +51,10 @@ import numpy as np  # noqa: E402
 
 import spiketeach  # noqa: E402
 from spiketeach.analysis.alignment import layer_angles  # noqa: E402
+from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.models.samadi2017 import rate  # noqa: E402
 from spiketeach.protocols.samadi2017 import depth_sweep as sweep  # noqa: E402
 from spiketeach.protocols.samadi2017.teacher_student import LEARNER_SIZES  # noqa: E402
-from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.results import add_sweep_options, figure_parser  # noqa: E402
 
 NAME = "fig3"

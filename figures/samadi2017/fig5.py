@@ -30,8 +30,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from spiketeach.core.devices import select_device  # noqa: E402
-from spiketeach.protocols.samadi2017.mnist import MnistRun, digits_data, train_mnist  # noqa: E402
 from spiketeach.core.progress import Progress  # noqa: E402
+from spiketeach.protocols.samadi2017.mnist import MnistRun, digits_data, train_mnist  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig5"

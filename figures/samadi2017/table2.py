@@ -40,13 +40,20 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         raise FileNotFoundError(f"{fig5} is missing: run `spiketeach figure samadi2017-fig5` first")
     spiking = json.loads(fig5.read_text())
     rate_path = source_dir / "rate_mnist.json"
-    rate = json.loads(rate_path.read_text())["ours"]["accuracy"] if rate_path.exists() else {}
+    rate_ours = json.loads(rate_path.read_text())["ours"] if rate_path.exists() else {}
+    rate = rate_ours.get("rate_accuracy", rate_ours.get("accuracy", {}))
     ours = {row: spiking["ours"]["accuracy"].get(key) for row, key in _SPIKING.items()}
     ours.update({row: rate.get(row) for row in PAPER if row not in _SPIKING})
     epochs = {row: spiking["ours"]["epochs"].get(key) for row, key in _SPIKING.items()}
     wall = {row: spiking["ours"]["train_wall_s"].get(key) for row, key in _SPIKING.items()}
     out = {"paper": {"accuracy": PAPER},
-           "ours": {"accuracy": ours, "epochs": epochs, "wall_s": wall},
+           "ours": {"accuracy": ours, "epochs": epochs, "wall_s": wall,
+                    # the rate rows: mean over trials, [min, max], and their training length
+                    "rate_accuracy": {row: rate.get(row) for row in PAPER if row not in _SPIKING},
+                    "rate_range": {row: rate_ours.get("rate_range", {}).get(row)
+                                   for row in PAPER if row not in _SPIKING},
+                    "rate_epochs": rate_ours.get("rate_epochs", rate_ours.get("epochs")),
+                    "rate_trials": rate_ours.get("trials")},
            "protocol": {"spiking_source": fig5.name, "spiking_quick": spiking.get("quick"),
                         "rate_source": rate_path.name if rate else None},
            "seed": spiking.get("seed", seed), "device": spiking.get("device", device),

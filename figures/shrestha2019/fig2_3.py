@@ -27,14 +27,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from spiketeach.analysis.stdp import count_activation_correlation  # noqa: E402
+from spiketeach.core.checkpoint import load_checkpoint  # noqa: E402
 from spiketeach.core.devices import select_device  # noqa: E402
-from spiketeach.models.shrestha2019.params import EMSTDPParams
 from spiketeach.models import shrestha2019
 from spiketeach.models.shrestha2019.network import recorded_counts
+from spiketeach.models.shrestha2019.params import EMSTDPParams
 from spiketeach.models.shrestha2019.rate import backward_errors, forward_rates  # noqa: E402
-from spiketeach.core.checkpoint import load_checkpoint  # noqa: E402
-from spiketeach.protocols.shrestha2019.training import (TEST_STREAM, block_seed,  # noqa: E402
-                                                       load_probabilities, run_emstdp_block)
+from spiketeach.protocols.shrestha2019.training import (  # noqa: E402
+    TEST_STREAM,
+    block_seed,
+    load_probabilities,
+    run_emstdp_block,
+)
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig2_3"

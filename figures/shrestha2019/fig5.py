@@ -30,8 +30,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from spiketeach.core.devices import select_device  # noqa: E402
-from spiketeach.protocols.shrestha2019.stdp import (emstdp_window_experiment,
-                                                    stdp_correlation_experiment)
+from spiketeach.protocols.shrestha2019.stdp import (
+    emstdp_window_experiment,
+    stdp_correlation_experiment,
+)
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "fig5"

@@ -27,8 +27,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import spiketeach  # noqa: E402
-from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.core.devices import DEVICES  # noqa: E402
+from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.models.shrestha2019.params import code_params  # noqa: E402
 from spiketeach.models.shrestha2019.rate import accuracy, init_rate_mlp, train_rate_mlp  # noqa: E402
 from spiketeach.protocols.shrestha2019.training import load_probabilities, run_configuration  # noqa: E402

@@ -11,9 +11,9 @@ pytest.importorskip("brian2cuda")
 from brian2 import device, prefs  # noqa: E402
 
 from spiketeach.core.devices import compiled_binary, reset_device, select_device  # noqa: E402
+from spiketeach.core.schedule import PresentationSchedule  # noqa: E402
 from spiketeach.models import samadi2017  # noqa: E402
 from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
-from spiketeach.core.schedule import PresentationSchedule  # noqa: E402
 
 pytestmark = pytest.mark.cuda
 

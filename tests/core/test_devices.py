@@ -2,8 +2,13 @@ import importlib.util
 
 import pytest
 
-from spiketeach.core.devices import (DEVICES, DeviceError, current_device, reset_device,
-                                     select_device)
+from spiketeach.core.devices import (
+    DEVICES,
+    DeviceError,
+    current_device,
+    reset_device,
+    select_device,
+)
 
 
 def test_unknown_device_names_the_choices():
@@ -58,6 +63,7 @@ def test_block_runner_seeds(tmp_path):
     compiled re-seeding is checked on a real build in tests/models/shrestha2019/test_emstdp.py)."""
     import numpy as np
     from brian2 import Network, NeuronGroup, SpikeMonitor, ms
+
     from spiketeach.core.runner import BlockRunner
     select_device("runtime")
     try:

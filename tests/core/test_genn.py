@@ -12,15 +12,19 @@ import pytest
 
 pytest.importorskip("brian2genn")
 
-from spiketeach.core.devices import (DeviceError, brian2_supports_run_args, reset_device,
-                                     select_device)
 from brian2 import second  # noqa: E402
 
-from spiketeach.models.samadi2017.genn import GeNNBANetwork
+from spiketeach.core.devices import (
+    DeviceError,
+    brian2_supports_run_args,
+    reset_device,
+    select_device,
+)
 from spiketeach.core.genn_rules import check_genn_constraints, genn_violations
-from spiketeach.models import samadi2017  # noqa: E402
-from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
 from spiketeach.core.schedule import PresentationSchedule  # noqa: E402
+from spiketeach.models import samadi2017  # noqa: E402
+from spiketeach.models.samadi2017.genn import GeNNBANetwork
+from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
 from spiketeach.protocols.samadi2017.training import run_block, targets_to_drive  # noqa: E402
 
 pytestmark = pytest.mark.genn
@@ -180,8 +184,8 @@ def test_hunsberger_cpu_formulations_are_refused_and_why(tmp_path):
 @pytest.mark.parametrize("feedback", ["fa", "dfa"])
 def test_emstdp_generates_genn_code_with_the_weight_update(genn, feedback):
     from spiketeach.models import shrestha2019
-    from spiketeach.models.shrestha2019.params import code_params
     from spiketeach.models.shrestha2019.genn import GeNNEMSTDPNetwork
+    from spiketeach.models.shrestha2019.params import code_params
 
     em = shrestha2019.build([16, 8, 6, 4], 10, params=code_params(T=20), feedback=feedback,
                               record_counts="all")

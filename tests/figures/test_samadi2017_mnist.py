@@ -48,3 +48,33 @@ def test_fig5_epochs_per_configuration(figure_script):
         fig5.parse_epochs("5-layer=1")
     with pytest.raises(ValueError, match="no epochs for 4-layer"):  # checked before any training
         fig5.run(quick=True, epochs={"3-layer": 1.0}, configs=["3-layer", "4-layer"])
+
+
+def test_rate_rows_trials_resume(tmp_path, figure_script):
+    """Three trials per row give mean and range; a second call finds every trial in the records
+    and trains nothing (the resume of a killed 30-epoch run), with the same summary."""
+    rate_fig = figure_script("samadi2017/rate_mnist")
+    calls = []
+    real = rate_fig.train_row
+
+    def counting(row, *args, **kwargs):
+        calls.append(row)
+        return real(row, *args, **kwargs)
+
+    rate_fig.train_row = counting
+    try:
+        kw = dict(quick=True, rows=["BA"], epochs=1, trials=3, work_dir=tmp_path / "work",
+                  progress=lambda s: None)
+        first = rate_fig.run(tmp_path, **kw)
+        assert calls == ["BA"] * 3
+        ours = first["ours"]
+        assert ours["trials"]["BA"] == 3 and ours["seeds"]["BA"] == [0, 1, 2]
+        lo, hi = ours["rate_range"]["BA"]
+        assert lo <= ours["rate_accuracy"]["BA"] <= hi and lo < hi   # seeds differ
+        assert ours["rate_epochs"] == 1
+        again = rate_fig.run(tmp_path, **kw)
+        assert calls == ["BA"] * 3
+        assert again["ours"]["rate_accuracy"] == ours["rate_accuracy"]
+        assert again["ours"]["rate_range"] == ours["rate_range"]
+    finally:
+        rate_fig.train_row = real

@@ -68,10 +68,10 @@ def test_teacher_cache_round_trip(tmp_path, monkeypatch):
 def test_worker_state_is_the_networks_initial_state(runtime, formulation, depth):
     """The per-seed state a worker writes, from what the manifest records at build time (the
     handle's state layout and state_views keys), equals BANetwork.initial_state(seed)."""
-    from spiketeach.models import samadi2017
-    from spiketeach.models.samadi2017.params import SamadiParams
     from spiketeach.core.schedule import PresentationSchedule
     from spiketeach.core.standalone import run_arg_name
+    from spiketeach.models import samadi2017
+    from spiketeach.models.samadi2017.params import SamadiParams
 
     p = SamadiParams()
     ban = samadi2017.build([2, 4, 4, 2], PresentationSchedule(2, p.presentation, p.settle),
@@ -148,9 +148,9 @@ def test_spiking_sweep_on_two_dask_workers_compiles_once(tmp_path, teachers):
 
 def _compare_with_runtime(manifest, run_dir, depth, seed, teachers):
     from spiketeach.core.devices import reset_device, select_device
+    from spiketeach.core.schedule import PresentationSchedule
     from spiketeach.models import samadi2017
     from spiketeach.models.samadi2017.params import SamadiParams
-    from spiketeach.core.schedule import PresentationSchedule
     from spiketeach.protocols.samadi2017.training import run_block
 
     values, meta = sweep.spiking_values(manifest, depth, seed, teachers)

@@ -5,8 +5,15 @@ import numpy as np
 import pytest
 from brian2 import StateMonitor
 
-from spiketeach.models.brendel2020 import (CODE, Brendel2020Params, build, build_network,
-                                           check_weights, initial_weights, optimal_weights)
+from spiketeach.models.brendel2020 import (
+    CODE,
+    Brendel2020Params,
+    build,
+    build_network,
+    check_weights,
+    initial_weights,
+    optimal_weights,
+)
 from spiketeach.models.brendel2020.reference import simulate
 
 pytestmark = pytest.mark.family("brendel2020")

@@ -8,8 +8,14 @@ from spiketeach.models.hunsberger2015 import build, check_layers
 from spiketeach.models.hunsberger2015.params import Hunsberger2015Params
 from spiketeach.protocols.hunsberger2015.conversion import error_percent, run_spiking
 from spiketeach.protocols.hunsberger2015.noise import NoiseModel
-from spiketeach.protocols.hunsberger2015.training import (TrainConfig, RateNetwork, _backward,
-                                                          accuracy, forward, train)
+from spiketeach.protocols.hunsberger2015.training import (
+    RateNetwork,
+    TrainConfig,
+    _backward,
+    accuracy,
+    forward,
+    train,
+)
 
 CONFIG = TrainConfig(sizes=(64, 60, 30, 10), epochs=25, batch=20, lr=0.01, lr_decay=0.1)
 

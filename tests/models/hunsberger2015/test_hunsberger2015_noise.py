@@ -5,8 +5,11 @@ import pytest
 
 from spiketeach.core.devices import reset_device, select_device
 from spiketeach.models.hunsberger2015.network import filtered_train_population
-from spiketeach.protocols.hunsberger2015.noise import (NoiseModel, measure_filtered_trains,
-                                                       measure_noise_model)
+from spiketeach.protocols.hunsberger2015.noise import (
+    NoiseModel,
+    measure_filtered_trains,
+    measure_noise_model,
+)
 
 FIG2 = {"tau_rc": 0.02, "tau_ref": 0.004, "tau_s": 0.003}
 

@@ -8,8 +8,13 @@ import pytest
 
 from spiketeach.models.hunsberger2015.params import Hunsberger2015Params
 from spiketeach.models.hunsberger2015.rates import (
-    lif_rate, lif_rate_derivative, soft_lif_rate, soft_lif_rate_derivative, unit_derivative,
-    unit_output)
+    lif_rate,
+    lif_rate_derivative,
+    soft_lif_rate,
+    soft_lif_rate_derivative,
+    unit_derivative,
+    unit_output,
+)
 
 TAU = {"tau_rc": 0.03, "tau_ref": 0.002}
 #: every regime: -inf, far below threshold, around j = 1, far above, +inf

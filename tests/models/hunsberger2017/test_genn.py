@@ -10,12 +10,12 @@ from brian2 import NeuronGroup, SpikeMonitor, Synapses, ms, second
 from spiketeach.core import devices
 from spiketeach.core.devices import DeviceConfig, reset_device, select_device
 from spiketeach.core.genn_rules import check_genn_constraints
+from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models import hunsberger2017
-from spiketeach.models.hunsberger2017.network import initial_weights
 from spiketeach.models.hunsberger2017.genn import GeNNFANetwork
+from spiketeach.models.hunsberger2017.network import initial_weights
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
 from spiketeach.protocols.hunsberger2017.linear_map import LinearMapTask
-from spiketeach.core.schedule import PresentationSchedule
 
 P = HunsbergerParams()
 SMALL = dict(sizes=(10, 20, 20, 2), n_per_dim=20, eta=5.0)

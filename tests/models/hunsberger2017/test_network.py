@@ -3,22 +3,49 @@ rate references and the assembled spiking network."""
 
 import numpy as np
 import pytest
-from brian2 import (Clock, Network, NeuronGroup, SpikeGeneratorGroup, SpikeMonitor, StateMonitor,
-                    ms, second)
+from brian2 import (
+    Clock,
+    Network,
+    NeuronGroup,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    StateMonitor,
+    ms,
+    second,
+)
 
-from spiketeach.core.runner import BlockRunner
 from spiketeach.analysis.selectivity import linear_tuning, presentation_rates, selectivity_index
-from spiketeach.models.hunsberger2017 import layers as fa_rules
+from spiketeach.core.runner import BlockRunner
 from spiketeach.models.alpha import ALPHA_TARGET, alpha_kernel, alpha_projection
+from spiketeach.models.hunsberger2017 import layers as fa_rules
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
-from spiketeach.models.lif import (gain_bias, if_rate, lif_group, lif_rate, lif_rate_derivative,
-                                   surrogate_derivative)
-from spiketeach.models.nef import (decode_into, encode_from, make_population_code,
-                                   population_group, value_node)
-from spiketeach.models.hunsberger2017.rate import (RateNetwork, RateParams, feedback_matrices_fa,
-                                                   init_rate_weights, train_online)
-from spiketeach.protocols.hunsberger2017.linear_map import (LinearMapTask, PosterProtocol,
-                                                            run_spiking_protocol)
+from spiketeach.models.hunsberger2017.rate import (
+    RateNetwork,
+    RateParams,
+    feedback_matrices_fa,
+    init_rate_weights,
+    train_online,
+)
+from spiketeach.models.lif import (
+    gain_bias,
+    if_rate,
+    lif_group,
+    lif_rate,
+    lif_rate_derivative,
+    surrogate_derivative,
+)
+from spiketeach.models.nef import (
+    decode_into,
+    encode_from,
+    make_population_code,
+    population_group,
+    value_node,
+)
+from spiketeach.protocols.hunsberger2017.linear_map import (
+    LinearMapTask,
+    PosterProtocol,
+    run_spiking_protocol,
+)
 
 P = HunsbergerParams()
 J_VALUES = np.array([1.1, 1.3, 1.6, 2.0, 3.0, 6.0])
@@ -243,8 +270,8 @@ def _run_formulation(formulation, n, build_dir=None, **changes):
     from brian2 import SpikeMonitor
 
     from spiketeach.core.devices import reset_device, select_device
-    from spiketeach.models import hunsberger2017
     from spiketeach.core.schedule import PresentationSchedule
+    from spiketeach.models import hunsberger2017
 
     # a large learning rate and a short flush period make every part of the lazy updates matter
     p = P.replace(sizes=(10, 20, 20, 2), n_per_dim=20, eta=5.0, formulation=formulation,

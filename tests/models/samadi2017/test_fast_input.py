@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 from spiketeach.core.devices import reset_device, select_device
-from spiketeach.models.samadi2017.fast_input import FAST_ACCUMULATE, with_fast_drive
+from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models import samadi2017
 from spiketeach.models.samadi2017.equations import DYNAMIC_LIF
+from spiketeach.models.samadi2017.fast_input import FAST_ACCUMULATE, with_fast_drive
 from spiketeach.models.samadi2017.params import SamadiParams
-from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.protocols.samadi2017.training import run_block
 
 P = SamadiParams()
@@ -175,6 +175,7 @@ def test_fast_form_runs_on_one_clock_and_boundaries_are_integer_steps():
     The TimedArrays are read with the float time of the step: their row is the presentation
     index at every step of a 1100-presentation (110 s) block."""
     from brian2.input.timedarray import _find_K
+
     from spiketeach.models.samadi2017.fast_input import FOLD_EVENT, PRESENTATION_START
     ban = samadi2017.build([6, 5, 4, 3], PresentationSchedule(4, P.presentation, P.settle),
                            formulation="fast")

@@ -7,11 +7,11 @@ from brian2 import NeuronGroup, Synapses
 
 from spiketeach.core import devices
 from spiketeach.core.devices import DeviceConfig, reset_device, select_device
-from spiketeach.core.genn_rules import check_genn_constraints
 from spiketeach.core.formulations import choose_formulation
+from spiketeach.core.genn_rules import check_genn_constraints
+from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models import samadi2017
 from spiketeach.models.samadi2017.params import SamadiParams
-from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.protocols.samadi2017.training import run_block
 
 P = SamadiParams()

@@ -3,12 +3,15 @@
 import numpy as np
 import pytest
 
-from spiketeach.models.samadi2017.initialisation import (broadcast_feedback_moments,
-                                                         forward_weight_moments,
-                                                         init_broadcast_alignment,
-                                                         init_feedback_alignment, init_forward)
-from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.models.samadi2017.activation import tanh_activation
+from spiketeach.models.samadi2017.initialisation import (
+    broadcast_feedback_moments,
+    forward_weight_moments,
+    init_broadcast_alignment,
+    init_feedback_alignment,
+    init_forward,
+)
+from spiketeach.models.samadi2017.params import SamadiParams
 
 P = SamadiParams()
 MNIST_NETS = [[784, 1000, 10], [784, 630, 370, 10]]

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from spiketeach.models.samadi2017 import layers as plasticity
-from spiketeach.models import samadi2017
-from spiketeach.models.samadi2017.equations import DYNAMIC_LIF
-from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.core.checkpoint import load_checkpoint
 from spiketeach.core.schedule import PresentationSchedule
+from spiketeach.models import samadi2017
+from spiketeach.models.samadi2017 import layers as plasticity
+from spiketeach.models.samadi2017.equations import DYNAMIC_LIF
+from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.samadi2017.teacher_student import TeacherStudentTask
 from spiketeach.protocols.samadi2017.training import run_block, train_in_blocks
 

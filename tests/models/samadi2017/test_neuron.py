@@ -14,8 +14,8 @@ from brian2 import ms
 
 from spiketeach.analysis.tuning import fit_tanh, pulse_counts, relative_error
 from spiketeach.core.devices import select_device
-from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.models.samadi2017.activation import closed_form_activity, tanh_activation
+from spiketeach.models.samadi2017.params import SamadiParams
 from spiketeach.protocols.samadi2017.tuning import simulate_activity, simulate_trace
 
 

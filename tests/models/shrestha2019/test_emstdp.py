@@ -9,17 +9,27 @@ import numpy as np
 import pytest
 from brian2 import Clock, Network, TimedArray
 
+from spiketeach.analysis.stdp import (
+    count_activation_correlation,
+    emstdp_dw,
+    pair_stdp_dw,
+    pearson,
+    phase_pair_stdp_dw,
+)
 from spiketeach.core.runner import BlockRunner
-from spiketeach.analysis.stdp import (count_activation_correlation, emstdp_dw, pair_stdp_dw,
-                                      pearson, phase_pair_stdp_dw)
-from spiketeach.models.shrestha2019.params import EMSTDPParams, code_params
-from spiketeach.models.shrestha2019.layers import _namespace, if_layer
 from spiketeach.models import shrestha2019
+from spiketeach.models.shrestha2019.layers import _namespace, if_layer
 from spiketeach.models.shrestha2019.network import error_thresholds, recorded_counts, thresholds
-from spiketeach.protocols.shrestha2019.training import (evaluate_emstdp, run_emstdp_block,
-                                                        train_emstdp)
-from spiketeach.protocols.shrestha2019.stdp import (emstdp_window_experiment,
-                                                    stdp_correlation_experiment)
+from spiketeach.models.shrestha2019.params import EMSTDPParams, code_params
+from spiketeach.protocols.shrestha2019.stdp import (
+    emstdp_window_experiment,
+    stdp_correlation_experiment,
+)
+from spiketeach.protocols.shrestha2019.training import (
+    evaluate_emstdp,
+    run_emstdp_block,
+    train_emstdp,
+)
 
 
 def _digits(n):
@@ -316,6 +326,7 @@ def _both_formulations(device, tmp_path, sizes, params, feedback, x, y, learn2):
     """Run two blocks (the second from the first's state, ``learn2`` its learning flags) in
     each formulation from the same Brian2 seed; returns {formulation: (res1, res2, state)}."""
     from brian2 import seed as brian_seed
+
     from spiketeach.core.devices import reset_device, select_device
     n = len(y) // 2
     out = {}
@@ -463,6 +474,7 @@ def test_block_seeds_on_cpp_standalone(tmp_path):
     the same seed gives the same block, another seed (the next block's) another stream, and
     the numbers are those of the numpy target for the same seed (same spikes and weights)."""
     import shutil
+
     from spiketeach.core.devices import reset_device, select_device
     if shutil.which("g++") is None and shutil.which("c++") is None:
         pytest.skip("no C++ compiler")

@@ -10,10 +10,10 @@ from brian2 import seed as brian_seed
 
 from spiketeach.core import devices
 from spiketeach.core.devices import DeviceConfig, reset_device, select_device
-from spiketeach.models import shrestha2019
-from spiketeach.models.shrestha2019.params import code_params
-from spiketeach.models.shrestha2019.genn import GeNNEMSTDPNetwork
 from spiketeach.core.genn_rules import check_genn_constraints
+from spiketeach.models import shrestha2019
+from spiketeach.models.shrestha2019.genn import GeNNEMSTDPNetwork
+from spiketeach.models.shrestha2019.params import code_params
 from spiketeach.protocols.shrestha2019.training import run_emstdp_block
 
 SIZES = [64, 30, 20, 10]

@@ -123,6 +123,7 @@ def test_fast_equals_reference_over_1000_windows_on_cpp_standalone(tmp_path):
     cpp_standalone build, the same block seed: the same h, ĥ of every layer in every window,
     weights and RMSprop state to 1e-12."""
     import shutil
+
     from spiketeach.core.devices import reset_device, select_device
     if shutil.which("g++") is None and shutil.which("c++") is None:
         pytest.skip("no C++ compiler")
