@@ -162,9 +162,38 @@ def window_summary(dt, dw, sign) -> dict:
     }
 
 
+def long_run_alignment(checkpoint, seed: int = 0, block: int = 100,
+                       blocks_per_epoch: int = 500) -> dict:
+    """B vs W_outᵀ in the checkpoint of a longer one-hidden-layer run (e.g. table.py's
+    784-500-10: blocks of 100 digits, epochs of 50 000), with W_out(0) rebuilt from ``seed``;
+    the checkpoint's B must be that seed's B."""
+    from spiketeach.core.checkpoint import load_checkpoint
+    from spiketeach.models.neftci2017.network import initial_values
+
+    state, meta = load_checkpoint(checkpoint)
+    n_out = 10
+    n_h = state["feedback0.B"].size // (2 * n_out)
+    n_in = state["forward0.w"].size // n_h
+    if "forward2.w" in state or state["forward1.w"].size != n_h * n_out:
+        raise ValueError(f"{checkpoint}: not a one-hidden-layer network with {n_out} outputs")
+    W0, B0 = initial_values([n_in, n_h, n_out], ERBPParams(), seed)
+    B = state["feedback0.B"].reshape(2 * n_out, n_h)[:n_out].T
+    if not np.allclose(B, B0):
+        raise ValueError(f"{checkpoint}: its feedback B is not the initial B of seed {seed}")
+    W_out = state["forward1.w"].reshape(n_h, n_out).T
+    digits = meta["log"]["samples"][-1] if meta.get("log", {}).get("samples") else None
+    blocks_done = meta.get("epoch", 0) * blocks_per_epoch + meta.get("block", 0)
+    return {"checkpoint": str(checkpoint), "sizes": [n_in, n_h, n_out],
+            "digits_trained": blocks_done * block, "last_test_at_digits": digits,
+            "last_test_accuracy": meta["log"]["test_accuracy"][-1] if digits else None,
+            "B_vs_Wout_initial": float(angle_deg(B, W0[1].T, trial_axes=0)),
+            "B_vs_Wout": float(angle_deg(B, W_out.T, trial_axes=0)),
+            "B_vs_Wout_change": float(angle_deg(B, (W_out - W0[1]).T, trial_axes=0))}
+
+
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = None, *,
         n_blocks: int | None = None, block: int | None = None, data_dir=None,
-        build_dir=None, log=print) -> dict:
+        build_dir=None, long_run=None, log=print) -> dict:
     out_dir = Path(out_dir)
     start = time.perf_counter()
     device = device or ("runtime" if quick else "cpp_standalone")
@@ -293,9 +322,17 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
         "statement": "feedback alignment: the angle between B and W_outᵀ falls below 90° and "
                      "below its initial value",
         "initial_deg": first, "final_deg": last, "holds": bool(last < 90 and last < first)}
+    if long_run is not None:
+        angles_long = long_run_alignment(long_run, seed)
+        claims["feedback_alignment_long_run"] = {
+            "statement": "after a long run (the checkpoint's network) the angle between B and "
+                         "W_outᵀ is below 90°",
+            "digits": angles_long["digits_trained"], "angle_deg": angles_long["B_vs_Wout"],
+            "holds": bool(angles_long["B_vs_Wout"] < 90)}
     ours = {"window": window,
             "alignment": {"per_block": angles, "second_half_mean": late,
-                          "B_vs_Wout_initial": first, "B_vs_Wout_final": last},
+                          "B_vs_Wout_initial": first, "B_vs_Wout_final": last,
+                          "long_run": angles_long if long_run is not None else None},
             "train_accuracy_per_block": train_acc, "sizes": sizes,
             "digits_trained": n_blocks * block}
     result = {"paper": {"note": "the paper body could not be read; it reports no window or "
@@ -353,10 +390,13 @@ def main(argv=None) -> int:
     parser.add_argument("--blocks", type=int, default=None, help="training blocks (full: 20)")
     parser.add_argument("--block", type=int, default=None, help="digits per block (full: 100)")
     parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--long-run", default=None,
+                        help="checkpoint of a longer 1-hidden-layer run (table.py's "
+                             "784-500-10.npz): B vs W_out there too")
     args = parser.parse_args(argv)
     res = run(args.out, quick=args.quick, seed=args.seed,
               device="runtime" if args.quick else args.device, n_blocks=args.blocks,
-              block=args.block, data_dir=args.data_dir)
+              block=args.block, data_dir=args.data_dir, long_run=args.long_run)
     for name, c in res["claims"].items():
         print(f"{name}: {'holds' if c['holds'] else 'does not hold'}")
     print(f"wrote {Path(args.out) / NAME}.png/.json in {res['wall_s']:.0f} s")
