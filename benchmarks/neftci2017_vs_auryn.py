@@ -26,7 +26,7 @@ different random numbers, so they do not match exactly.
 Writes ``benchmarks/results/neftci2017_vs_auryn.json``. Usage::
 
     SPIKETEACH_DATA=/work/shared/data python benchmarks/neftci2017_vs_auryn.py \\
-        --auryn-build /work/runs/auryn/build [--hidden 200,500] [--digits 400] [--block 100]
+        --auryn-build /work/runs/auryn/build [--hidden 200,500] [--digits 1000] [--block 100]
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
     parser.add_argument("--auryn-build", default=os.environ.get("AURYN_BUILD",
                                                                 "/work/runs/auryn/build"))
     parser.add_argument("--hidden", default="200,500", help="hidden-layer sizes")
-    parser.add_argument("--digits", type=int, default=400)
+    parser.add_argument("--digits", type=int, default=1000)
     parser.add_argument("--block", type=int, default=100, help="our digits per run()")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=str(OUT))
