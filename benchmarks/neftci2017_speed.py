@@ -11,9 +11,9 @@ same rule (:mod:`spiketeach.models.neftci2017.spiking`):
 Two rates: ``digits_per_s`` from wall-clock time (depends on the load of this shared machine)
 and ``digits_per_cpu_s`` from the CPU time of the simulation processes and Python together.
 
-The authors' Auryn code is not timed beside it: building it needs Boost (program_options,
-serialization, filesystem, system, mpi) and an MPI implementation, which this machine does not
-have installed (``auryn_available()`` says what is missing); the result records that.
+The authors' Auryn code is timed beside ours in ``benchmarks/neftci2017_vs_auryn.py`` (it needs
+Boost with Boost.MPI and an MPI compiler; ``auryn_available()`` says whether this machine has
+them, and the result records it).
 
 Writes ``benchmarks/results/neftci2017_speed.json``. Usage::
 
@@ -106,9 +106,10 @@ def main(argv=None) -> int:
         result["speedup_fast_over_reference"] = (fo["fast"]["digits_per_cpu_s"]
                                                  / fo["reference"]["digits_per_cpu_s"])
     result["auryn"] = auryn_available()
+    result["auryn"]["timed_in"] = "benchmarks/neftci2017_vs_auryn.py"
     if not result["auryn"]["available"]:
-        result["auryn"]["why_not_timed"] = ("the authors' Auryn code needs Boost (incl. "
-                                            "Boost.MPI) and an MPI compiler, not installed here")
+        result["auryn"]["missing"] = ("Boost (incl. Boost.MPI) or an MPI compiler: the "
+                                      "authors' Auryn code cannot be built here")
     result["load_after"] = os.getloadavg()
     result["quick"] = bool(args.quick)
     out = Path(args.out)
