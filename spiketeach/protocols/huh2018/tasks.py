@@ -191,7 +191,7 @@ class XorTask:
         return Batch(x, y, np.broadcast_to(mask, (batch, self.steps)).copy(), labels)
 
     def accuracy(self, o: np.ndarray, labels: np.ndarray) -> float:
-        """Percent of trials whose mean readout over the response window has the label's sign;
-        ``o`` is (batch x steps x 1)."""
+        """Percent of trials whose answer, +1 if the mean readout over the response window is
+        positive and -1 otherwise, equals the label; ``o`` is (batch x steps x 1)."""
         mean = np.asarray(o)[:, self.response_window(), 0].mean(axis=1)
-        return 100.0 * float(np.mean(np.sign(mean) == labels))
+        return 100.0 * float(np.mean(np.where(mean > 0, 1.0, -1.0) == labels))
