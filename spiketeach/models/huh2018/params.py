@@ -30,7 +30,7 @@ GATES = ("boxcar", "smooth")
 
 _POSITIVE = ("tau_v", "tau_s", "delta", "dt")
 _FINITE = ("theta0", "v_gate", "v_peak", "v_reset", "input_scale", "recurrent_scale",
-           "bias_mean", "bias_std", "readout_scale")
+           "self_excitation", "bias_mean", "bias_std", "readout_scale")
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,15 @@ class Huh2018Params:
     #: sub-threshold range); s starts at 0. Ours.
     theta0: float = 0.0
     #: initial weights (ours, as in rate RNNs): U ~ N(0, input_scale^2 / n_in);
-    #: W ~ N(0, recurrent_scale^2 / n) * tau_s (W multiplies s, which has units 1/s, so
-    #: tau_s keeps W s dimensionless and of order recurrent_scale * rate * tau_s);
-    #: b ~ N(bias_mean, bias_std^2); O ~ N(0, readout_scale^2 / n) * tau_s.
+    #: W ~ N(0, recurrent_scale^2 / n) * tau_s + self_excitation * tau_s * identity (W
+    #: multiplies s, which has units 1/s, so tau_s keeps W s dimensionless and of order
+    #: recurrent_scale * rate * tau_s); b ~ N(bias_mean, bias_std^2);
+    #: O ~ N(0, readout_scale^2 / n) * tau_s. A self-excitation of ~1 with a negative bias
+    #: makes each neuron bistable (silent, or firing on its own trace s): a memory the
+    #: delayed XOR needed to learn at all within a few hundred steps (figures/huh2018/xor.py).
     input_scale: float = 1.0
     recurrent_scale: float = 1.0
+    self_excitation: float = 0.0
     bias_mean: float = 0.5
     bias_std: float = 0.5
     readout_scale: float = 0.0

@@ -76,6 +76,7 @@ def initial_weights(n_in: int, n: int, n_out: int, params: Huh2018Params,
     p = params
     U = rng.standard_normal((n, n_in)) * p.input_scale / np.sqrt(n_in)
     W = rng.standard_normal((n, n)) * p.recurrent_scale / np.sqrt(n) * p.tau_s
+    W += np.eye(n) * p.self_excitation * p.tau_s
     b = p.bias_mean + p.bias_std * rng.standard_normal(n)
     O = rng.standard_normal((n_out, n)) * p.readout_scale / np.sqrt(n) * p.tau_s  # noqa: E741
     return Weights(U, W, b, O)
