@@ -95,14 +95,14 @@ def main(argv=None) -> int:
     sizes = [20] if args.quick else [int(s) for s in args.sizes.split(",")]
     steps, repeats = (100, 1) if args.quick else (args.steps, args.repeats)
     result = {"device": "cpp_standalone (forward) + numpy (backward, baseline forward)",
-              "threads": 1, "load_before": os.getloadavg()[0], "sizes": []}
+              "threads": 1, "load_before": os.getloadavg()[0]}
     for n in sizes:
         r = measure(n, steps, repeats)
         print(f"n={n}: gradient brian2 {r['gradient_brian2_s']:.3f} s (forward "
               f"{r['brian2_forward_s']:.3f}), numpy {r['gradient_numpy_s']:.3f} s (forward "
               f"{r['numpy_forward_s']:.3f}), backward {r['backward_s']:.3f} s, speedup "
               f"{r['speedup']:.2f}x, compile {r['compile_s']:.0f} s", flush=True)
-        result["sizes"].append(r)
+        result[f"n{n}"] = r
     result["load_after"] = os.getloadavg()[0]
     result["quick"] = bool(args.quick)
     result["note"] = (f"{steps} steps of 0.5 ms ({steps * 0.5e-3:g} s of network time) per "
