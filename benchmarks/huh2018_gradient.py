@@ -12,8 +12,9 @@ dense recurrent weights, one trial of ``--steps`` steps of 0.5 ms):
 * ``backward_s`` — :func:`spiketeach.models.huh2018.backward` (the adjoint) on the recording;
 * ``gradient_*_s`` — forward + backward, and ``speedup`` = numpy gradient / Brian2 gradient.
 
-Each time is the median of ``--repeats`` runs (wall clock, 1 thread; the machine is shared, so
-the load average is recorded). Both forwards give the same states (checked: max difference).
+Each time is the median of ``--repeats`` runs, each with other weights (W scaled by 1 + 0.01 k,
+as successive gradient steps change them; wall clock, 1 thread; the machine is shared, so the
+load average is recorded). Both forwards give the same states (checked: max difference).
 
 Writes ``benchmarks/results/huh2018_gradient.json``. Usage::
 
@@ -36,38 +37,52 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "huh2018_gradient.json"
 
 
-def _median_time(fn, repeats):
-    times, out = [], None
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
-
-
 def measure(n: int, steps: int, repeats: int, seed: int = 0) -> dict:
     from spiketeach.core.devices import reset_device, select_device
-    from spiketeach.models.huh2018 import (Huh2018Params, Objective, backward, build,
-                                           initial_weights, simulate)
+    from spiketeach.models.huh2018 import (
+        Huh2018Params,
+        Objective,
+        backward,
+        build,
+        initial_weights,
+        simulate,
+    )
 
     p = Huh2018Params(gate="smooth", readout_scale=1.0)
     rng = np.random.default_rng(seed)
     w = initial_weights(2, n, 2, p, rng)
     x = rng.standard_normal((steps, 2))
     objective = Objective(rng.standard_normal((1, steps, 2)), rate_cost=1e-3)
-    numpy_fwd, run = _median_time(lambda: simulate(w, x, p), repeats)
-    backward_s, grad = _median_time(lambda: backward(w, x, run, objective, p), repeats)
+    # every repeat uses other weights, as successive gradient steps do
+    variants = [w.replace(W=w.W * (1 + 0.01 * k)) for k in range(repeats)]
+    numpy_times, runs = [], []
+    for wk in variants:
+        t0 = time.perf_counter()
+        runs.append(simulate(wk, x, p))
+        numpy_times.append(time.perf_counter() - t0)
+    back_times, grads = [], []
+    for wk, run in zip(variants, runs):
+        t0 = time.perf_counter()
+        grads.append(backward(wk, x, run, objective, p))
+        back_times.append(time.perf_counter() - t0)
     with tempfile.TemporaryDirectory(prefix="huh2018-bench-") as tmp:
         select_device("cpp_standalone", build_dir=Path(tmp) / "build")
         try:
             net = build(w, steps, p)
             t0 = time.perf_counter()
-            first = net.forward(w, x)  # generates, compiles and runs once
+            net.forward(w.replace(W=w.W * 0.99), x)  # generates, compiles and runs once
             compile_s = time.perf_counter() - t0
-            brian_fwd, brian_run = _median_time(lambda: net.forward(w, x), repeats)
+            brian_times, brian_runs = [], []
+            for wk in variants:
+                t0 = time.perf_counter()
+                brian_runs.append(net.forward(wk, x))
+                brian_times.append(time.perf_counter() - t0)
         finally:
             reset_device()
-    grad_b = backward(w, x, brian_run, objective, p)
+    numpy_fwd, backward_s, brian_fwd = (float(np.median(v)) for v in
+                                        (numpy_times, back_times, brian_times))
+    run, brian_run = runs[-1], brian_runs[-1]
+    grad, grad_b = grads[-1], backward(variants[-1], x, brian_run, objective, p)
     return {
         "n_neurons": n, "steps": steps, "dt_s": p.dt, "synapses": n * n + 4 * n,
         "spikes": int(run.spike_counts().sum()),
@@ -77,7 +92,7 @@ def measure(n: int, steps: int, repeats: int, seed: int = 0) -> dict:
         "speedup": (numpy_fwd + backward_s) / (brian_fwd + backward_s),
         "forward_speedup": numpy_fwd / brian_fwd,
         "max_state_difference": float(max(np.abs(brian_run.v - run.v).max(),
-                                          np.abs(first.s - run.s).max())),
+                                          np.abs(brian_run.s - run.s).max())),
         "max_gradient_difference_relative": float(max(
             np.abs(getattr(grad_b, k) - getattr(grad, k)).max() / np.abs(getattr(grad, k)).max()
             for k in ("U", "W", "b", "O"))),
