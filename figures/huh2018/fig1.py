@@ -16,7 +16,6 @@ Writes ``fig1.png`` and ``fig1.json``. Usage:
 
 from __future__ import annotations
 
-import math
 import time
 from pathlib import Path
 
