@@ -76,3 +76,20 @@ def test_xor_task_is_what_it_says():
 def test_bad_settings_raise(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_training_with_the_brian2_forward_equals_numpy(runtime):
+    from spiketeach.protocols.huh2018.training import brian2_forward
+
+    config = TrainConfig(blocks=2, iterations_per_block=1, batch=2, lr=1e-2, test_every=2,
+                         test_trials=1)
+    task = EncodingTask(dt=P.dt, duration=0.05, settle=0.01)
+    w0 = initial_weights(task.n_in, 4, task.n_out, P, np.random.default_rng(3))
+    quiet = lambda message: None  # noqa: E731
+    w_numpy, _ = train(task, w0, P, config, seed=1, progress=quiet)
+    w_brian, log = train(task, w0, P, config, seed=1, progress=quiet,
+                         forward=brian2_forward(w0, task.steps, P))
+    for name in ("U", "W", "b", "O"):
+        np.testing.assert_allclose(getattr(w_brian, name), getattr(w_numpy, name), rtol=1e-7,
+                                   atol=1e-12)
+    assert np.abs(w_numpy.W - w0.W).max() > 1e-6  # (two Adam steps did move the weights)
