@@ -1,0 +1,62 @@
+"""Shared parts of the huh2018 training figures (encoding, xor): the command line's training
+options, the run before/after, and the panels (not a figure script: the leading _ keeps it out
+of the figure registry)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spiketeach.core.devices import reset_device, select_device
+from spiketeach.protocols.huh2018.training import brian2_forward, evaluate
+
+
+def add_training_options(parser):
+    parser.add_argument("--blocks", type=int, default=None, help="training blocks (override)")
+    parser.add_argument("--checkpoint", default=None,
+                        help="checkpoint file (written after every block)")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    parser.add_argument("--progress", action="store_true", help="a progress bar (else lines)")
+    return parser
+
+
+def forward_for(device: str, weights, steps: int, params):
+    """None (the numpy forward pass) on runtime; the Brian2 network on a standalone device,
+    selected here (the caller resets the device afterwards)."""
+    if device == "runtime":
+        return None
+    select_device(device)
+    return brian2_forward(weights, steps, params)
+
+
+def done_with(device: str) -> None:
+    if device != "runtime":
+        reset_device()
+
+
+def before_after(weights0, weights1, batch, params, rate_cost, task=None):
+    return {name: evaluate(w, batch, params, rate_cost, task)
+            for name, w in (("initial", weights0), ("final", weights1))}
+
+
+def raster(ax, evaluation, trial: int, dt: float, title: str) -> None:
+    step, neuron = evaluation["trajectory"].spike_steps(trial)
+    ax.plot(step * dt * 1e3, neuron, "k|", ms=4)
+    ax.set(xlabel="time [ms]", ylabel="neuron", title=title)
+
+
+def learning_curves(ax, log, keys=("loss",), test_keys=("loss",)) -> None:
+    it = np.asarray(log["iteration"])
+    for key in keys:
+        ax.semilogy(it, log[key], "-", color="0.6", lw=1, label=f"train {key}")
+    test_it = [t["iteration"] for t in log["test"]]
+    for key in test_keys:
+        ax.semilogy(test_it, [t[key] for t in log["test"]], "ko-", ms=3, label=f"held-out {key}")
+    ax.set(xlabel="iteration (Adam step)")
+    ax.legend(fontsize=7)
+
+
+def letter_panels(axes) -> None:
+    for ax, letter in zip(np.ravel(axes), "ABCDEFGHIJ"):
+        title = ax.get_title()
+        ax.set_title("")
+        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)

@@ -1,0 +1,59 @@
+"""The "reference" formulation: the network of :mod:`.equations` as Brian2 groups and synapses.
+
+Huh D, Sejnowski TJ (2018). Gradient descent for spiking neural networks. NeurIPS 31.
+
+Neurons (state v or theta, trace s, gate g, current I), input units reading a TimedArray, dense
+input (U), recurrent (W, on s) and readout (O) synapses whose sums are updated every step before
+the neurons' Euler step, and monitors of v and s (at the start of each step) and of o. This is
+the same discretised system as :mod:`.discrete` (tests/models/huh2018/test_network.py compares
+them on runtime and cpp_standalone). There is no "fast" formulation: the network has no
+learning in Brian2 to rewrite (the gradient is computed in numpy, :mod:`.adjoint`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from brian2 import Clock, Network, StateMonitor, TimedArray, second
+
+import spiketeach.models.huh2018.equations as eq
+
+from .layers import dense_synapses, inputs, neurons, readout, voltage_name
+from .network import Huh2018Network
+from .params import Huh2018Params
+from .weights import Weights
+
+__all__ = ["build_reference"]
+
+
+def build_reference(weights: Weights, steps: int, params: Huh2018Params | None = None, *,
+                    name: str = "huh") -> Huh2018Network:
+    """The Brian2 network for trials of ``steps`` steps, built with ``weights`` (change them,
+    and the inputs, per forward pass through :meth:`.Huh2018Network.forward`)."""
+    params = params or Huh2018Params()
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    steps = int(steps)
+    if not isinstance(weights, Weights):
+        raise ValueError(f"weights must be a Weights (U, W, b, O), got {type(weights).__name__}")
+    clock = Clock(params.dt * second, name=f"{name}_clock")
+    stimulus = TimedArray(np.zeros((steps, weights.n_in)), dt=params.dt * second,
+                          name=f"{name}_stimulus")
+    cells = neurons(weights.n, params, clock, f"{name}_neurons")
+    cells.b = weights.b
+    voltage = voltage_name(params)
+    setattr(cells, voltage, params.theta0)
+    units = inputs(stimulus, clock, f"{name}_inputs")
+    syn_in = dense_synapses(units, cells, eq.INPUT_SYNAPSE, "u", weights.U, clock,
+                            f"{name}_input_synapses", namespace={"stimulus": stimulus})
+    syn_rec = dense_synapses(cells, cells, eq.RECURRENT_SYNAPSE, "w", weights.W, clock,
+                             f"{name}_recurrent")
+    out = readout(weights.n_out, clock, f"{name}_readout")
+    syn_out = dense_synapses(cells, out, eq.READOUT_SYNAPSE, "w_o", weights.O, clock,
+                             f"{name}_readout_synapses")
+    states = StateMonitor(cells, [voltage, "s"], record=True, when="start", clock=clock,
+                          name=f"{name}_states")
+    output = StateMonitor(out, "o", record=True, when="end", clock=clock, name=f"{name}_output")
+    net = Network(units, cells, syn_in, syn_rec, out, syn_out, states, output,
+                  name=f"{name}_network")
+    return Huh2018Network(net, cells, units, syn_in, syn_rec, out, syn_out, states, output,
+                          stimulus, steps * params.dt * second, params, steps, voltage)
