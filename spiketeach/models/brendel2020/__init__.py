@@ -6,7 +6,9 @@ spike by spike. PLOS Comput Biol 16(3):e1007692. Bourdoukan R, Barrett DGT, Mach
 
 Modules: :mod:`.params` (the supplement's table and the authors' code values), :mod:`.equations`
 (Brian2 strings), :mod:`.network` (the Brian2 network, the one-spike-per-step rule, both learning
-rules, the optimal weights), :mod:`.reference` (the same step in numpy, the authors' loop).
+rules, the optimal weights), :mod:`.reference` (the same step in numpy, the authors' loop);
+the E/I network of Fig. 4 (Dale's law): :mod:`.layers` (Brian2) and :mod:`.reference_ei` (numpy),
+built with :func:`build_ei`.
 Learning protocols: :mod:`spiketeach.protocols.brendel2020`. Facts: docs/papers/brendel2020.md.
 """
 
@@ -14,6 +16,14 @@ from __future__ import annotations
 
 from spiketeach.core.formulations import choose_formulation
 
+from .layers import (
+    EINetwork,
+    EIWeights,
+    build_ei_network,
+    check_ei_weights,
+    dale_violations,
+    initial_ei_weights,
+)
 from .network import (
     SpikeCodingNetwork,
     build_network,
@@ -22,11 +32,13 @@ from .network import (
     optimal_thresholds,
     optimal_weights,
 )
-from .params import CODE, TABLE, Brendel2020Params
+from .params import CODE, EI_CODE, EI_TABLE, TABLE, Brendel2020EIParams, Brendel2020Params
 
 __all__ = ["build", "UNSUPPORTED_DEVICES", "Brendel2020Params", "TABLE", "CODE",
            "SpikeCodingNetwork", "build_network", "check_weights", "optimal_weights",
-           "optimal_thresholds", "initial_weights"]
+           "optimal_thresholds", "initial_weights", "build_ei", "Brendel2020EIParams", "EI_TABLE",
+           "EI_CODE", "EINetwork", "EIWeights", "build_ei_network", "check_ei_weights",
+           "dale_violations", "initial_ei_weights"]
 
 #: What a device does not run of this family, and why (docs/devices.md has the table).
 UNSUPPORTED_DEVICES = {
@@ -45,3 +57,14 @@ def build(F, omega, stimulus, params: Brendel2020Params | None = None, *,
         raise ValueError(f"brendel2020 has no {formulation!r} formulation: "
                          f"{UNSUPPORTED_DEVICES['genn']}")
     return build_network(F, omega, stimulus, params, **kwargs)
+
+
+def build_ei(weights: EIWeights, stimulus, params: Brendel2020EIParams | None = None, *,
+             formulation: str | None = None, **kwargs) -> EINetwork:
+    """The E/I network of Fig. 4 (:func:`.layers.build_ei_network`); ``result.run()`` runs the
+    whole stimulus. Only the "reference" formulation exists."""
+    formulation = choose_formulation(formulation, "reference", offered=("reference",))
+    if formulation != "reference":
+        raise ValueError(f"brendel2020 has no {formulation!r} formulation: "
+                         f"{UNSUPPORTED_DEVICES['genn']}")
+    return build_ei_network(weights, stimulus, params, **kwargs)
