@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "spiketeach"
 FAMILIES = ("samadi2017", "hunsberger2017", "shrestha2019", "hunsberger2015", "brendel2020",
-            "neftci2017", "huh2018")
+            "neftci2017", "huh2018", "bourdoukan2015")
 #: families with learning in Brian2, hence a GeNN formulation and the reference/fast assembly
 LEARNING_IN_BRIAN2 = ("samadi2017", "hunsberger2017", "shrestha2019")
 

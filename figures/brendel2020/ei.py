@@ -15,7 +15,8 @@ over constant inputs (FanoCV.m) before and after. Rasters and readouts before an
 The paper's claims (caption, SI): the coding error of both readouts falls; mean rates fall; the
 spike trains become irregular (CV and Fano factor over learning; Poisson-like in the 2012 paper);
 after learning inhibitory currents tightly balance excitatory ones. The authors learn for 2^20 x
-1000 steps (10^5 s); the full mode here runs 10^7 steps (10^3 s) in Brian2 (cpp_standalone).
+1000 steps (10^5 s); the full mode here runs 2 x 10^6 steps (200 s) in Brian2 (cpp_standalone;
+about 115 us per step on one core, so the authors' length would take 33 h; ``--steps`` sets it).
 
 Writes ``ei.png`` and ``ei.json``. Usage:
 ``python figures/brendel2020/ei.py [--quick] [--seed N] [--device D] [--steps N] [--params code|table]``.
@@ -53,8 +54,8 @@ MODES = {
     "quick": dict(n_e=60, n_i=15, rate_scale=10.0, steps=8_000, every=2_000, fit_steps=4_000,
                   test_steps=2_000, trials=1, directions=2, ff_trials=4, ff_steps=1_000,
                   n_eval=4),
-    "full": dict(n_e=300, n_i=75, rate_scale=1.0, steps=10_000_000, every=100_000,
-                 fit_steps=40_000, test_steps=10_000, trials=3, directions=10, ff_trials=20,
+    "full": dict(n_e=300, n_i=75, rate_scale=1.0, steps=2_000_000, every=50_000,
+                 fit_steps=40_000, test_steps=10_000, trials=2, directions=10, ff_trials=10,
                  ff_steps=2_000, n_eval=12),
 }
 
