@@ -509,6 +509,17 @@ def test_fast_formulation_equals_reference_code_windows(runtime, tmp_path, encod
     _assert_same(out)
 
 
+@pytest.mark.parametrize("encoding,feedback", [("shared", "symmetric"), ("poisson", "fa")])
+def test_fast_formulation_equals_reference_code_timing(runtime, tmp_path, encoding, feedback):
+    """timing="code" (error pushes one step later, the code's windows and gate): the fast
+    formulation is the reference formulation's model."""
+    x, y = _digits(20)
+    params = code_params(T=40, eta=1e-2, batch=5, encoding=encoding, timing="code")
+    out = _both_formulations("runtime", tmp_path, [64, 30, 20, 10], params, feedback, x, y,
+                             np.ones(10))
+    _assert_same(out)
+
+
 def test_threshold_ratios_per_configuration():
     """The code's ratios per hidden configuration: 784-[100]-10 the driver's 0.5 / 0.1,
     [500, 500] the sweep's 0.2 / 1.0 (θ = 1.617, 1.936, 19.365)."""
