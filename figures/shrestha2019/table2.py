@@ -200,7 +200,7 @@ def _partial_result(ckpt: Path, sizes, feedback, params, n_test, per_epoch, bloc
 def _plot(result, path):
     keys = list(PAPER)
     ours = [result["ours"]["accuracy"].get(k) for k in keys]
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
     x = np.arange(len(keys))
     ax.bar(x - 0.2, [PAPER[k] for k in keys], 0.4, label="paper")
     ax.bar(x + 0.2, [o if o is not None else 0 for o in ours], 0.4, label="ours")
@@ -211,6 +211,21 @@ def _plot(result, path):
     ax.set_ylim(0, 105)
     ax.legend(loc="lower right")
     ax.set_title("EMSTDP, Table 2" + (" (quick)" if result["quick"] else ""))
+    # learning curves: test accuracy against training samples, per row
+    for key, run in result["ours"]["runs"].items():
+        log = (run or {}).get("log") or {}
+        if len(log.get("samples", [])) > 1:
+            params = run.get("params", {})
+            label = (f"{key} (T={params.get('T')}, timing {params.get('timing', 'paper')}"
+                     + (", partial" if run.get("partial") else "") + ")")
+            ax2.plot(np.asarray(log["samples"]) / 1000,
+                     100 * np.asarray(log["test_accuracy"]), ".-", label=label)
+    ax2.set_xlabel("training samples (thousands)")
+    ax2.set_ylabel("test accuracy (%)")
+    ax2.set_ylim(0, 100)
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=6, loc="lower right")
+    ax2.set_title("learning curves")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
