@@ -6,12 +6,21 @@ beside the paper's (symmetric weights "SW" and direct feedback alignment "DFA").
 
 Configurations run separately (they take long) are merged into the existing JSON: a key that
 was not run keeps its earlier value (or null). Long runs checkpoint after every block into
-``--run-dir`` and continue with ``--resume``.
+``--run-dir`` and continue with ``--resume``; ``--partial`` writes the rows of runs still going
+(or stopped) from their checkpoints: the last test in the log, marked ``"partial": true``.
+
+Parameter sets (``--params``): "paper" (the paper's values), "code" (the driver EMSTDP_main.py,
+threshold ratios per configuration), "sweep" (the authors' sweep EMSTDP_disGridSearch.py:
+T = 200, η = 1e−3, ratios 0.2 / 1.0, ε = 3, batches of 10, the code's timing).
 
 Usage::
 
     SPIKETEACH_DATA=/work/shared/data python figures/shrestha2019/table2.py \\
         --configs "mnist 784-500-10 SW" --epochs 3 --n-train 10000 --device cpp_standalone
+    # the authors' sweep settings, 200 passes of 10 000 random images as the paper, resumable:
+    python figures/shrestha2019/table2.py --params sweep --configs "mnist 784-500-10 SW" \
+        --epochs 200 --n-train 10000 --device cpp_standalone --run-dir RUN --resume
+    python figures/shrestha2019/table2.py --params sweep --configs ... --run-dir RUN --partial
 """
 
 from __future__ import annotations
@@ -30,9 +39,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import spiketeach  # noqa: E402
+from spiketeach.core.checkpoint import load_checkpoint  # noqa: E402
 from spiketeach.core.devices import DEVICES  # noqa: E402
 from spiketeach.core.progress import Progress  # noqa: E402
-from spiketeach.models.shrestha2019.params import code_params, code_threshold_ratios, paper_params  # noqa: E402
+from spiketeach.models.shrestha2019.params import (  # noqa: E402
+    code_params,
+    code_threshold_ratios,
+    paper_params,
+    sweep_params,
+)
 from spiketeach.protocols.shrestha2019.training import load_probabilities, run_configuration  # noqa: E402
 
 NAME = "table2"
@@ -43,6 +58,8 @@ PAPER = {"mnist 784-500-10 SW": 97.0, "mnist 784-500-10 DFA": 96.8,
          "mnist 784-500-500-10 SW": 97.3, "mnist 784-500-500-10 DFA": 96.8,
          "fashion 784-500-500-10 SW": 86.1, "fashion 784-500-500-10 DFA": 85.3}
 FEEDBACK = {"SW": "symmetric", "DFA": "dfa"}
+#: --params: the paper's values, the driver's (EMSTDP_main.py), the sweep's (EMSTDP_disGridSearch.py)
+PARAM_SETS = {"paper": paper_params, "code": code_params, "sweep": sweep_params}
 
 
 def parse_config(key: str):
@@ -63,14 +80,19 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         resume: bool = False, data_dir=None, param_set: str = "paper",
         variant: str | None = None, eta: float | None = None,
         test_every_blocks: int | None = None, hidden_ratio: float | None = None,
-        output_ratio: float | None = None, progress=print) -> dict:
+        output_ratio: float | None = None, timing: str | None = None, partial: bool = False,
+        progress=print) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     configs = list(configs or PAPER)
-    params = (paper_params if param_set == "paper" else code_params)(T=T)
+    params = PARAM_SETS[param_set](T=T)
     if eta is not None:
         params = replace(params, eta=eta)
+    if timing is not None:
+        params = replace(params, timing=timing)
+    if partial and not run_dir:
+        raise ValueError("--partial reads the checkpoints in --run-dir: give --run-dir")
     if quick:  # a smoke run: small hidden layers, few samples, short windows
         params = replace(params, T=40)
         epochs, n_train, n_test, final_test, block = 1, 200, 100, 100, 50
@@ -86,7 +108,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         dataset, sizes, feedback = parse_config(key)
         if quick:
             sizes = [sizes[0]] + [50] * (len(sizes) - 2) + [sizes[-1]]
-        if dataset not in cache:
+        if dataset not in cache and not partial:
             cache[dataset] = load_probabilities(dataset, data_dir)
         # threshold ratios per configuration (the authors' code: models.emstdp
         # .CODE_THRESHOLD_RATIOS, with sources); the paper gives no ratios: its runs keep the
@@ -99,12 +121,19 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         build = Path(run_dir) / ("build_" + key.replace(" ", "_")) if run_dir else None
         print(f"== {key}: {sizes}, {feedback}, T={params.T}, {epochs} epoch(s), threshold "
               f"ratios {cfg_params.hidden_ratio} / {cfg_params.output_ratio}", flush=True)
-        res = run_configuration(cache[dataset], sizes, feedback=feedback, params=cfg_params,
-                                epochs=epochs, n_train=n_train, n_test=n_test, block=block,
-                                device=device, build_dir=build, checkpoint=ckpt, resume=resume,
-                                seed=seed, final_test=final_test,
-                                test_every_blocks=test_every_blocks,
-                                progress=progress)
+        if partial:
+            per_epoch = (n_train or 60000) // block * block
+            res = _partial_result(ckpt, sizes, feedback, cfg_params, n_test, per_epoch, block)
+            if res is None:
+                print(f"   no checkpoint {ckpt}: row left as it was", flush=True)
+                continue
+        else:
+            res = run_configuration(cache[dataset], sizes, feedback=feedback, params=cfg_params,
+                                    epochs=epochs, n_train=n_train, n_test=n_test, block=block,
+                                    device=device, build_dir=build, checkpoint=ckpt,
+                                    resume=resume, seed=seed, final_test=final_test,
+                                    test_every_blocks=test_every_blocks,
+                                    progress=progress)
         if variant:  # an alternative protocol: kept beside the main table, not in it
             variants.setdefault(variant, {})[key] = res
         else:
@@ -150,10 +179,28 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     return result
 
 
+def _partial_result(ckpt: Path, sizes, feedback, params, n_test, per_epoch, block) -> dict | None:
+    """A row from a run's checkpoint: its learning curve so far and its last test (on the
+    first ``n_test`` test samples), marked partial; None if there is no checkpoint or test."""
+    if not ckpt.exists():
+        return None
+    _, meta = load_checkpoint(ckpt)
+    log = meta["log"]
+    if not log["test_accuracy"]:
+        return None
+    samples = log["samples"][-1]
+    return {"accuracy": 100.0 * log["test_accuracy"][-1], "final_test_samples": n_test,
+            "log": log, "epochs": samples / per_epoch, "partial": True,
+            "samples_trained": samples, "train_samples_per_epoch": per_epoch,
+            "train_wall_s": meta["wall_s"], "wall_s": meta["wall_s"],
+            "params": params.as_dict(), "feedback": feedback, "sizes": list(sizes),
+            "block": block}
+
+
 def _plot(result, path):
     keys = list(PAPER)
     ours = [result["ours"]["accuracy"].get(k) for k in keys]
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
     x = np.arange(len(keys))
     ax.bar(x - 0.2, [PAPER[k] for k in keys], 0.4, label="paper")
     ax.bar(x + 0.2, [o if o is not None else 0 for o in ours], 0.4, label="ours")
@@ -164,6 +211,21 @@ def _plot(result, path):
     ax.set_ylim(0, 105)
     ax.legend(loc="lower right")
     ax.set_title("EMSTDP, Table 2" + (" (quick)" if result["quick"] else ""))
+    # learning curves: test accuracy against training samples, per row
+    for key, run in result["ours"]["runs"].items():
+        log = (run or {}).get("log") or {}
+        if len(log.get("samples", [])) > 1:
+            params = run.get("params", {})
+            label = (f"{key} (T={params.get('T')}, timing {params.get('timing', 'paper')}"
+                     + (", partial" if run.get("partial") else "") + ")")
+            ax2.plot(np.asarray(log["samples"]) / 1000,
+                     100 * np.asarray(log["test_accuracy"]), ".-", label=label)
+    ax2.set_xlabel("training samples (thousands)")
+    ax2.set_ylabel("test accuracy (%)")
+    ax2.set_ylim(0, 100)
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=6, loc="lower right")
+    ax2.set_title("learning curves")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -185,9 +247,15 @@ def main(argv=None) -> int:
     parser.add_argument("--block", type=int, default=100, help="samples per run()")
     parser.add_argument("--run-dir", default=None, help="checkpoints and builds")
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--params", default="paper", choices=["paper", "code"],
+    parser.add_argument("--params", default="paper", choices=list(PARAM_SETS),
                         help="paper: Poisson input, target train 0.2, theta_L 5; code: the "
-                             "authors' code (shared-random input, no target train, eps 3)")
+                             "authors' driver (shared-random input, no target train, eps 3); "
+                             "sweep: the authors' sweep (T 200, eta 1e-3, ratios 0.2 / 1.0, "
+                             "the code's timing)")
+    parser.add_argument("--timing", default=None, choices=["paper", "code"],
+                        help="timing of the error circuit (default: that of --params)")
+    parser.add_argument("--partial", action="store_true",
+                        help="write the rows of the runs in --run-dir from their checkpoints")
     parser.add_argument("--eta", type=float, default=None, help="learning rate (default: params)")
     parser.add_argument("--test-every-blocks", type=int, default=None)
     parser.add_argument("--hidden-ratio", type=float, default=None,
@@ -206,7 +274,8 @@ def main(argv=None) -> int:
         res = run(args.out, args.quick, args.seed, args.device, configs, args.epochs, args.n_train,
                   args.n_test, args.final_test, args.T, args.block, args.run_dir, args.resume,
                   args.data_dir, args.params, args.variant, args.eta, args.test_every_blocks,
-                  args.hidden_ratio, args.output_ratio, progress=progress)
+                  args.hidden_ratio, args.output_ratio, args.timing, args.partial,
+                  progress=progress)
     print(json.dumps(res["ours"]["accuracy"], indent=1))
     return 0
 

@@ -152,3 +152,64 @@ def test_a_test_left_pending_by_the_checkpoint_runs_on_resume(tmp_path):
     save_checkpoint(ckpt, state, {**meta, "tests": meta["tests"][:1]})
     resumed, _ = _train(ckpt, resume=True)
     assert resumed.tests == full.tests and resumed.answers == full.answers
+
+
+# --------------------------------------------------------------------------------------------
+# EpochTraining: epochs over a training set (eRBP, EMSTDP)
+# --------------------------------------------------------------------------------------------
+class _Answers:
+    def __init__(self, correct):
+        self.correct = correct
+
+
+def _epoch_run(net, state, x, y, learn, seed=None):
+    """A 'block' of the fake: learns when ``learn`` is on; its answers depend on the weights,
+    the block's inputs and its seed (so every part of the resume shows in them)."""
+    inputs = np.resize(x.sum(axis=1) + (0 if seed is None else seed % 97), 16) * 1e-3
+    net.run(state, inputs * learn.max(), 0.1)
+    score = net.values["forward0.w"][:len(y)] + x.mean(axis=1)
+    return _Answers((score > np.median(score)) == (y > 0))
+
+
+def _epoch_train(checkpoint=None, resume=False, progress=lambda line: None):
+    from spiketeach.core.training import EpochTraining
+    net = FakeNetwork(n=4)
+    net.n_presentations, net.seed = 4, 3
+    rng = np.random.default_rng(5)
+    data = np.random.default_rng(0)
+    x, y = data.uniform(size=(20, 3)), data.integers(0, 2, 20)
+    training = EpochTraining(net, _epoch_run, x, y, x[:6], y[:6], epochs=2, n_train=12,
+                             rng=rng, seed=None, test_every_blocks=2, progress=progress)
+    state = train_blocks(net, training, rng=rng, checkpoint=checkpoint, resume=resume,
+                         progress=progress)
+    return training, state
+
+
+def test_epoch_training_resumes_exactly_with_its_running_accuracy(tmp_path):
+    """Killed mid-epoch and resumed: the same orders, seeds, tests, on-line accuracies (the
+    running mean is in the checkpoint) and state; a checkpoint written before ``running`` was
+    kept still resumes."""
+    full, state_full = _epoch_train()
+    assert full.log.samples == [0, 8, 12, 20, 24] and len(set(full.log.train_accuracy[1:])) > 1
+
+    class Killed(Exception):
+        pass
+
+    def kill(line):
+        if line.startswith("epoch 2/2 block 2/3"):  # the checkpoint holds block 1
+            raise Killed
+
+    ckpt = tmp_path / "run.npz"
+    with pytest.raises(Killed):
+        _epoch_train(ckpt, progress=kill)
+    state, meta = load_checkpoint(ckpt)
+    assert meta["running"] and meta["order"] is not None
+    resumed, state_resumed = _epoch_train(ckpt, resume=True)
+    for key in ("samples", "test_accuracy", "train_accuracy"):  # (nan before the first block)
+        np.testing.assert_equal(getattr(resumed.log, key), getattr(full.log, key), err_msg=key)
+    for key in state_full:
+        np.testing.assert_array_equal(state_resumed[key], state_full[key], err_msg=key)
+    del meta["running"]
+    save_checkpoint(ckpt, state, meta)
+    old, _ = _epoch_train(ckpt, resume=True)
+    assert old.log.test_accuracy == full.log.test_accuracy

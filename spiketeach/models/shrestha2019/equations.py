@@ -71,7 +71,7 @@ point on cpp_standalone.
 
 from __future__ import annotations
 
-__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS"]
+__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS", "CODE_TIMING_CHANNELS", "ERROR_PUSH_DELAY", "GATE_COUNT_CODE", "ERROR_EVENTS_CODE", "ERROR_RESETS_CODE", "FAST_ERROR_EVENTS_CODE", "FAST_ERROR_RESETS_CODE"]
 
 # --------------------------------------------------------------------------------------------
 # Equations
@@ -150,6 +150,37 @@ ERROR_EVENTS = {
 ERROR_RESETS = {
     "err_pos": "Up = 0\nUn = 0\nI_err += gamma * theta\nn_err_pos += 1",
     "err_neg": "Up = 0\nUn = 0\nI_err -= gamma * theta\nn_err_neg += 1",
+}
+
+#: ``timing="code"`` (EMSTDP_algo.py; the paper is silent): the push of an error spike of step s
+#: is added to U after the threshold test of step s + 1 (``U_o[t] += scale·θ·sdelta[t−1]`` after
+#: ``output_spikes[t]``), so it first counts at step s + 2: the resets put it into
+#: ``I_err_next``, which becomes ``I_err`` one step later (:data:`ERROR_PUSH_DELAY`); the
+#: derivative gate reads ``hg``, the spikes in steps 0 … T/2 − 2 (``hidden_spikes[0:twin]``,
+#: twin = T/2 − 1) instead of h.
+CODE_TIMING_CHANNELS = """
+I_err_next : 1                     # pushes of this step's error spikes, in I_err one step later
+hg : 1                             # spikes in steps 0 … T/2 − 2 (the code's derivative gate)
+"""
+
+#: (the integration's ``I_err = 0`` becomes this: the pushes of the previous step move on)
+ERROR_PUSH_DELAY = """
+I_err = (1 - fresh) * I_err_next
+I_err_next = 0
+hg = (1 - fresh) * hg
+"""
+
+#: the gate's count, added to :data:`IF_RESET`
+GATE_COUNT_CODE = "hg += int(kstep <= g_last)"
+
+ERROR_EVENTS_CODE = {
+    "err_pos": "Up >= theta_e and (gated == 0 or hg > 0)",
+    "err_neg": "Un >= theta_e and (gated == 0 or hg > 0)",
+}
+
+ERROR_RESETS_CODE = {
+    "err_pos": "Up = 0\nUn = 0\nI_err_next += gamma * theta\nn_err_pos += 1",
+    "err_neg": "Up = 0\nUn = 0\nI_err_next -= gamma * theta\nn_err_neg += 1",
 }
 
 #: §3.4, loss-derivative neurons of the output layer: E(t) = w_L ŝ(t) − w_L s(t) + E(t−1),
@@ -299,5 +330,15 @@ FAST_ERROR_SIGN = "esign = int(Up >= theta_e) - int(Un >= theta_e)"
 FAST_ERROR_RESETS = {"err": """Up = 0
 Un = 0
 I_err += esign * gamma * theta
+n_err_pos += int(esign > 0)
+n_err_neg += int(esign < 0)"""}
+
+#: the fast formulation's signed error event and its reset with ``timing="code"`` (see
+#: :data:`CODE_TIMING_CHANNELS`)
+FAST_ERROR_EVENTS_CODE = {"err": "(Up >= theta_e or Un >= theta_e) and (gated == 0 or hg > 0)"}
+
+FAST_ERROR_RESETS_CODE = {"err": """Up = 0
+Un = 0
+I_err_next += esign * gamma * theta
 n_err_pos += int(esign > 0)
 n_err_neg += int(esign < 0)"""}

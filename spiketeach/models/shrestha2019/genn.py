@@ -240,6 +240,9 @@ def build_emstdp_network_genn(layer_sizes, n_presentations, *, params=None, feed
             "event); use feedback='fa' or 'dfa' on the genn device")
     if feedback not in ("fa", "dfa"):
         raise ValueError(f"unknown feedback {feedback!r}; the genn formulation has 'fa', 'dfa'")
+    if params.timing != "paper":
+        raise ValueError("timing='code' is not built in the genn formulation (only the "
+                         "reference and fast ones); use timing='paper' on the genn device")
     sizes = [int(n) for n in layer_sizes]
     if len(sizes) < 3 or min(sizes) < 1:
         raise ValueError(f"EMSTDP needs input, >= 1 hidden and an output layer: {layer_sizes}")

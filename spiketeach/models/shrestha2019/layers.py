@@ -11,13 +11,19 @@ from brian2 import Clock, NeuronGroup, Synapses, TimedArray
 from spiketeach.core.connectivity import dense_indices
 from spiketeach.models.shrestha2019.equations import (
     BATCH_RESET,
+    CODE_TIMING_CHANNELS,
     COUNT_CODE,
     ERROR_CHANNELS,
     ERROR_EVENTS,
+    ERROR_EVENTS_CODE,
+    ERROR_PUSH_DELAY,
     ERROR_RESETS,
+    ERROR_RESETS_CODE,
     FAST_BATCH_RESET,
     FAST_ERROR_EVENTS,
+    FAST_ERROR_EVENTS_CODE,
     FAST_ERROR_RESETS,
+    FAST_ERROR_RESETS_CODE,
     FAST_ERROR_SIGN,
     FAST_INPUT_CODE,
     FAST_INPUT_LOAD,
@@ -27,6 +33,7 @@ from spiketeach.models.shrestha2019.equations import (
     FAST_WEIGHT_CLIP,
     FAST_WEIGHT_UPDATE,
     FORWARD_MODEL,
+    GATE_COUNT_CODE,
     IF_NEURON,
     IF_RESET,
     IF_THRESHOLD,
@@ -56,7 +63,7 @@ def counted(code: str, params: "EMSTDPParams") -> str:
     return code
 
 def integration_code(error: bool, loss: bool = False, *, held_input: bool = False,
-                     pre_learning: str | None = None) -> str:
+                     pre_learning: str | None = None, timing: str = "paper") -> str:
     """The per-step update of a layer, run in the ``groups`` slot (eq. 1 and eq. 9).
 
     At the first step of each window everything restarts from zero (state is fresh per sample,
@@ -65,7 +72,8 @@ def integration_code(error: bool, loss: bool = False, *, held_input: bool = Fals
     Fast formulation: ``held_input`` — the input drive ``I_in`` is kept from step to step (the
     input synapses add only its changes) instead of being summed anew; ``pre_learning`` (the
     update rule) — the cell is the pre cell of a learning projection that updates from the pre
-    side (:data:`LEARN_PRE`).
+    side (:data:`LEARN_PRE`). ``timing="code"`` (with ``error``): error pushes act one step
+    later and the gate count ``hg`` restarts with the window (:data:`ERROR_PUSH_DELAY`).
     """
     code = ""
     if pre_learning == "rmsprop":
@@ -87,6 +95,8 @@ def integration_code(error: bool, loss: bool = False, *, held_input: bool = Fals
                             "U = (1 - fresh) * (U + I_in + I_ff + I_err) + b")
         code += "\nI_in = (1 - fresh) * I_in\n"
 
+    if error and timing == "code":
+        code = code.replace("I_err = 0", ERROR_PUSH_DELAY.strip())
     if error:
         if loss:
             code += "\n" + LOSS_INPUT + "\n"
@@ -104,7 +114,8 @@ def _namespace(params: EMSTDPParams, extra: dict | None = None) -> dict:
     ns = {"T_steps": params.T, "T_half": params.T_half, "max_rate": params.max_rate,
           "w_L": params.w_L, "target_rate": params.loss_target_rate,
           "batch_size": int(params.batch), "batch_steps": float(params.batch * params.count_steps),
-          "c1_first": 2, "c1_last": params.T_half, "c2_first": params.T_half + 1}
+          "c1_first": 2, "c1_last": params.T_half, "c2_first": params.T_half + 1,
+          "g_last": params.T_half - 2}
     if params.w_max is not None:
         ns["w_max"] = float(params.w_max)
     return ns | (extra or {})
@@ -200,22 +211,30 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
     signed_error : bool
         Fast formulation: one error event ``err`` with the sign in ``esign``.
     """
+    code_timing = error and params.timing == "code"
     eqs = IF_NEURON + (ERROR_CHANNELS if error else "s_last : 1\n")
+    if code_timing:
+        eqs += CODE_TIMING_CHANNELS
     if held_input:
         eqs += "I_in : 1  # input drive of this step, held and changed by the input synapses\n"
     if pre_learning:
         eqs += LEARN_PRE
     events = dict(WINDOW_END) if window_end else {}
     if error:
-        events |= FAST_ERROR_EVENTS if signed_error else ERROR_EVENTS
+        if code_timing:
+            events |= FAST_ERROR_EVENTS_CODE if signed_error else ERROR_EVENTS_CODE
+        else:
+            events |= FAST_ERROR_EVENTS if signed_error else ERROR_EVENTS
         eqs += "esign : 1  # sign of this step's error spike (fast formulation)\n" if signed_error else ""
     if pre_learning:
         events |= LEARN_PRE_EVENT
-    group = NeuronGroup(n, eqs, threshold=IF_THRESHOLD, reset=counted(_clean(IF_RESET), params),
+    reset = _clean(IF_RESET) + ("\n" + GATE_COUNT_CODE if code_timing else "")
+    group = NeuronGroup(n, eqs, threshold=IF_THRESHOLD, reset=counted(reset, params),
                         events=events,
                         clock=clock, namespace=namespace, name=name)
     code = integration_code(error, loss, held_input=held_input,
-                            pre_learning=params.update if pre_learning else None)
+                            pre_learning=params.update if pre_learning else None,
+                            timing=params.timing)
     if error and signed_error:
         code += "\n" + FAST_ERROR_SIGN
     group.run_regularly(code, when="groups", name=f"{group.name}_integrate")
@@ -231,7 +250,11 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
         group.theta_e = theta_e
         group.gamma = params.gamma
         group.gated = float(gated)
-        for event, code in (FAST_ERROR_RESETS if signed_error else ERROR_RESETS).items():
+        if code_timing:
+            resets = FAST_ERROR_RESETS_CODE if signed_error else ERROR_RESETS_CODE
+        else:
+            resets = FAST_ERROR_RESETS if signed_error else ERROR_RESETS
+        for event, code in resets.items():
             group.run_on_event(event, code, when="after_resets")
     # the window ends after the resets of its last step, so that step's spikes count in ĥ
     if window_end:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, replace
 
 from brian2 import ms
 
-__all__ = ["FEEDBACK", "EMSTDPParams", "paper_params", "CODE_THRESHOLD_RATIOS", "code_threshold_ratios", "code_params"]
+__all__ = ["FEEDBACK", "EMSTDPParams", "paper_params", "CODE_THRESHOLD_RATIOS", "code_threshold_ratios", "code_params", "sweep_params"]
 
 #: symmetric weights (the error goes back through W^T), feedback alignment, direct FA
 FEEDBACK = ("symmetric", "fa", "dfa")
@@ -62,6 +62,17 @@ class EMSTDPParams:
         phase 2 (a hidden cell: T/2 − 1 against T/2): ĥ − h is biased upwards by about
         two steps' worth of the output's rate even without error; the code's windows
         are both fully driven.
+    Timing of the error circuit (the paper is silent on each of the three; see
+    docs/papers/shrestha2019.md, "Timing")
+        timing : "paper" — our reading of eqs. 1, 9, 13: an error spike of step s pushes its
+        forward cell's U before the threshold test of step s + 1 (it counts in the spikes of
+        s + 1); the derivative gate uses the spikes counted in h (phase 1); the count windows
+        are ``count_window``. "code" — EMSTDP_algo.py's timing: the push is added to U after
+        the threshold test of step s + 1, so it first counts at step s + 2 (``U_o[t] +=
+        scale·θ·sdelta[t−1]`` after ``output_spikes[t]``); the count windows are the code's
+        (``count_window`` becomes "code": 2 … T/2 and T/2 + 1 … T − 1 over T/2 − 1 steps);
+        the derivative gate uses spikes in steps 0 … T/2 − 2 (``hidden_spikes[0:twin]`` with
+        twin = T/2 − 1).
     """
 
     T: int = 200
@@ -84,8 +95,11 @@ class EMSTDPParams:
     bias: float = 0.0
     batch: int = 1
     count_window: str = "half"
+    timing: str = "paper"
 
     def __post_init__(self):
+        if self.timing not in ("paper", "code"):
+            raise ValueError(f"timing must be 'paper' or 'code', got {self.timing!r}")
         if self.T < 4 or self.T % 2:
             raise ValueError(f"T must be an even number of steps >= 4, got {self.T}")
         if self.encoding not in ("poisson", "shared"):
@@ -100,6 +114,8 @@ class EMSTDPParams:
             raise ValueError(f"batch must be a whole number >= 1, got {self.batch}")
         if not 0 < self.target_rate <= 1 or not 0 < self.max_rate <= 1:
             raise ValueError("target_rate and max_rate are probabilities per step in (0, 1]")
+        if self.timing == "code":  # the code's windows are part of its timing
+            object.__setattr__(self, "count_window", "code")
 
     @property
     def dt(self):
@@ -158,3 +174,11 @@ def code_params(**changes) -> EMSTDPParams:
     RMSprop on the mean of batches of 10 samples with η = 1e−4, EMSTDP_main.py)."""
     return replace(EMSTDPParams(T=100, encoding="shared", loss="code", eta=1e-4, batch=10),
                    **changes)
+
+def sweep_params(**changes) -> EMSTDPParams:
+    """The authors' hyper-parameter sweep (EMSTDP_disGridSearch.py, the source closest to
+    Table 2): the code's choices with T = 200, η = 1e−3 (its ``lr``; the driver's 1e−4 is
+    overwritten there every epoch), hidden ratio 0.2 (grid 0.2, 0.4), output ratio 1.0, ε = 3
+    (grid 1, 3, 5; θ_L), batches of 10, and the code's timing (``timing="code"``)."""
+    return code_params(**({"T": 200, "eta": 1e-3, "hidden_ratio": 0.2, "output_ratio": 1.0,
+                           "theta_L": 3.0, "timing": "code"} | changes))

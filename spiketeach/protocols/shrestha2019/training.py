@@ -13,8 +13,9 @@ window with learning off. Ties go to the lowest class index.
 :func:`train_emstdp` trains for epochs of ``n_train`` samples (a fresh permutation of the training
 set per epoch), tests on a fixed test subset after every epoch, checkpoints after every block
 (atomically; ``resume=True`` continues exactly) and returns the learning curve (the loop is every
-family's, :func:`spiketeach.core.training.train_blocks`; :class:`_EMSTDPTraining` gives it the
-EMSTDP parts).
+family's, :func:`spiketeach.core.training.train_blocks`, with the epoch adapter
+:class:`~spiketeach.core.training.EpochTraining` that eRBP shares; EMSTDP hands it
+:func:`run_emstdp_block`).
 
 Random numbers. The simulation draws them itself (Poisson or shared-random input encoding,
 target spike trains). Every block is seeded from the run's seed and the block's place in the
@@ -33,8 +34,15 @@ from pathlib import Path
 
 import numpy as np
 
-from spiketeach.core.schedule import padded_blocks
-from spiketeach.core.training import BlockTraining, train_blocks
+from spiketeach.core.training import (
+    TEST_STREAM,
+    TRAIN_STREAM,
+    EpochLog,
+    EpochTraining,
+    block_seed,
+    evaluate_in_blocks,
+    train_blocks,
+)
 from spiketeach.models.shrestha2019.network import EMSTDPNetwork, recorded_counts
 
 __all__ = ["images_to_probabilities", "one_hot", "BlockCounts", "TRAIN_STREAM", "TEST_STREAM", "block_seed", "run_emstdp_block", "evaluate_emstdp", "EMSTDPLog", "train_emstdp", "load_probabilities", "run_configuration"]
@@ -70,15 +78,6 @@ class BlockCounts:
     def correct(self) -> np.ndarray:
         return self.answers == self.labels
 
-#: the streams of :func:`block_seed`: training blocks and test blocks
-TRAIN_STREAM, TEST_STREAM = 0, 1
-
-def block_seed(seed: int, *keys: int) -> int:
-    """A seed in [0, 2**31) for one block, derived from the run's ``seed`` and the block's
-    place (``keys``, e.g. (TRAIN_STREAM, epoch, block)) through numpy's SeedSequence."""
-    words = np.random.SeedSequence([int(seed), *(int(k) for k in keys)]).generate_state(1)
-    return int(words[0] >> 1)
-
 def run_emstdp_block(net: EMSTDPNetwork, state: dict[str, np.ndarray] | None,
                      inputs: np.ndarray, labels: np.ndarray, learn: np.ndarray,
                      seed: int | None = None) -> BlockCounts:
@@ -112,117 +111,13 @@ def evaluate_emstdp(net: EMSTDPNetwork, state, inputs, labels, progress=None,
                     seed: int | None = None) -> float:
     """Accuracy (fraction) on a whole set with learning off, in blocks (the last one padded).
     ``state`` is not changed. ``seed``: test block k is seeded with block_seed(seed, 1, k)."""
-    n = net.n_presentations
-    inputs, labels = np.asarray(inputs, dtype=float), np.asarray(labels, dtype=int)
-    correct = 0
-    for k, (x, y, n_valid, n_done) in enumerate(padded_blocks(inputs, labels, n)):
-        s = None if seed is None else block_seed(seed, TEST_STREAM, k)
-        res = run_emstdp_block(net, state, x, y, np.zeros(n), seed=s)
-        correct += int(res.correct[:n_valid].sum())
-        if progress:
-            progress(f"tested {n_done}/{len(labels)}")
-    return correct / len(labels)
+    def run(st, x, y, learn, seed=None):
+        return run_emstdp_block(net, st, x, y, learn, seed=seed)
+    return evaluate_in_blocks(run, net.n_presentations, state, inputs, labels, seed=seed,
+                              progress=progress)
 
-@dataclass
-class EMSTDPLog:
-    """Learning curve: samples trained, test accuracy then, on-line training accuracy."""
-
-    samples: list[int] = field(default_factory=list)
-    test_accuracy: list[float] = field(default_factory=list)
-    train_accuracy: list[float] = field(default_factory=list)
-    wall_s: list[float] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"samples": self.samples, "test_accuracy": self.test_accuracy,
-                "train_accuracy": self.train_accuracy, "wall_s": self.wall_s}
-
-class _EMSTDPTraining(BlockTraining):
-    """The EMSTDP parts of :func:`train_blocks`: epochs of training blocks (a fresh order of the
-    training set per epoch, drawn from the run's RNG), tests on the test subset outside the
-    blocks: before the first, after every epoch and every ``test_every_blocks`` blocks."""
-
-    def __init__(self, net, x_train, y_train, x_test, y_test, epochs, n_train, rng, shuffle,
-                 test_every_blocks, seed, progress):
-        n = net.n_presentations
-        self.net, self.rng, self.progress = net, rng, progress
-        self.x_train, self.y_train = np.asarray(x_train, dtype=float), np.asarray(y_train, dtype=int)
-        self.x_test, self.y_test = x_test, y_test
-        self.n_train = len(self.y_train) if n_train is None else min(int(n_train), len(self.y_train))
-        self.blocks_per_epoch = self.n_train // n
-        if self.blocks_per_epoch < 1:
-            raise ValueError(f"n_train={self.n_train} is smaller than one block of {n}")
-        self.epochs, self.shuffle, self.test_every_blocks = epochs, shuffle, test_every_blocks
-        self.seed = net.seed if seed is None else int(seed)
-        self.n_blocks = epochs * self.blocks_per_epoch
-        self.presentations_per_block = n
-        self.log = EMSTDPLog()
-        self.order = None       # this epoch's order of the training set (None: not drawn yet)
-        self.running = []       # training accuracy of the last 20 blocks (not checkpointed)
-
-    def position(self, blocks_done: int) -> tuple[int, int]:
-        """(epoch, blocks done in it)."""
-        return divmod(blocks_done, self.blocks_per_epoch)
-
-    def run_block(self, block, state):
-        n = self.net.n_presentations
-        epoch, in_epoch = self.position(block)
-        if self.order is None:  # the epoch's first block
-            self.order = (self.rng.permutation(len(self.y_train))[:self.n_train] if self.shuffle
-                          else np.arange(self.n_train))
-        idx = self.order[in_epoch * n:(in_epoch + 1) * n]
-        return run_emstdp_block(self.net, state, self.x_train[idx], self.y_train[idx], np.ones(n),
-                                seed=block_seed(self.seed, TRAIN_STREAM, epoch, in_epoch))
-
-    def record(self, block, result, clock):
-        self.running = (self.running + [float(result.correct.mean())])[-20:]
-        if self.position(block + 1)[1] == 0:  # the epoch is over: the next one draws its order
-            self.order = None
-
-    def progress_line(self, block, result, timing):
-        epoch, in_epoch = self.position(block)
-        message = (f"epoch {epoch + 1}/{self.epochs} block {in_epoch + 1}/{self.blocks_per_epoch}: "
-                   f"train acc {100 * result.correct.mean():.1f} %, "
-                   f"{self.net.n_presentations / timing.block_s:.1f} samples/s")
-        return message, {"train_err": 1 - float(np.mean(self.running)),
-                         "test_err": 1 - self.log.test_accuracy[-1]}
-
-    def test_due(self, blocks_done):
-        in_epoch = self.position(blocks_done)[1]
-        every = self.test_every_blocks
-        due = in_epoch == 0 or bool(every and in_epoch % every == 0)
-        samples = blocks_done * self.net.n_presentations
-        return due and not (self.log.samples and self.log.samples[-1] == samples)
-
-    def test(self, state, blocks_done, clock):
-        samples = blocks_done * self.net.n_presentations
-        acc = evaluate_emstdp(self.net, state, self.x_test, self.y_test, seed=self.seed)
-        log = self.log
-        log.samples.append(samples)
-        log.test_accuracy.append(acc)
-        log.train_accuracy.append(float(np.mean(self.running)) if self.running else float("nan"))
-        log.wall_s.append(clock.seconds())  # (the test included)
-        self.progress(f"{samples} samples trained: test accuracy {100 * acc:.2f} %, "
-                      f"on-line train accuracy {100 * log.train_accuracy[-1]:.2f} %, "
-                      f"{log.wall_s[-1]:.0f} s")
-
-    def checkpoint_meta(self, blocks_done, wall_s):
-        epoch, block = self.position(blocks_done)
-        return {"log": self.log.as_dict(), "epoch": epoch, "block": block, "wall_s": wall_s,
-                "order": None if self.order is None else [int(i) for i in self.order]}
-
-    def restore(self, meta):
-        self.log = EMSTDPLog(**meta["log"])
-        epoch, block = meta["epoch"], meta["block"]
-        # (block == blocks_per_epoch: written after an epoch's last block but before its test,
-        # which the loop then runs; the next epoch draws a new order)
-        finished_epoch = block >= self.blocks_per_epoch
-        self.order = (None if meta["order"] is None or finished_epoch
-                      else np.asarray(meta["order"], dtype=int))
-        return epoch * self.blocks_per_epoch + block, meta["wall_s"]
-
-    def resumed_message(self, checkpoint, blocks_done):
-        epoch, block = self.position(blocks_done)
-        return f"resumed from {checkpoint}: epoch {epoch}, block {block}"
+#: the learning curve of :func:`train_emstdp` (the one of every epoch-trained family)
+EMSTDPLog = EpochLog
 
 
 def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs: int = 1,
@@ -249,8 +144,12 @@ def train_emstdp(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *, epochs
         Seed of the simulation's random numbers (None: the network's ``seed``); each block
         gets :func:`block_seed` of it and its place in the run.
     """
-    training = _EMSTDPTraining(net, x_train, y_train, x_test, y_test, epochs, n_train, rng,
-                               shuffle, test_every_blocks, seed, progress)
+    def fixed_order(rng, k):
+        return np.arange(k)
+    training = EpochTraining(net, run_emstdp_block, x_train, y_train, x_test, y_test,
+                             epochs=epochs, n_train=n_train, rng=rng, seed=seed,
+                             test_every_blocks=test_every_blocks, progress=progress,
+                             draw_order=None if shuffle else fixed_order)
     state = train_blocks(net, training, rng=rng, initial_state=initial_state,
                          checkpoint=checkpoint, resume=resume, progress=progress)
     return training.log, state

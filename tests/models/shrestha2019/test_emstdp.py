@@ -383,16 +383,19 @@ def test_fast_formulation_equals_reference(runtime, tmp_path, feedback, encoding
 
 @pytest.mark.slow
 @pytest.mark.standalone
-def test_fast_formulation_equals_reference_standalone(tmp_path):
+@pytest.mark.parametrize("timing", ["paper", "code"])
+def test_fast_formulation_equals_reference_standalone(tmp_path, timing):
     """cpp_standalone, the authors' configuration (shared-random input, RMSprop on batches of
-    10, symmetric feedback): same counts of every layer in every window, weights and RMSprop
-    state to 1e-12, over two blocks of 20 MNIST-like samples (8x8 digits here)."""
+    10, symmetric feedback), with either timing: same counts of every layer in every window,
+    weights and RMSprop state to 1e-12, over two blocks of 20 MNIST-like samples (8x8 digits
+    here)."""
     import shutil
     if shutil.which("g++") is None and shutil.which("c++") is None:
         pytest.skip("no C++ compiler")
     x, y = _digits(40)
-    out = _both_formulations("cpp_standalone", tmp_path, [64, 30, 10], code_params(T=60, eta=1e-2),
-                             "symmetric", x, y, np.ones(20))
+    out = _both_formulations("cpp_standalone", tmp_path, [64, 30, 10],
+                             code_params(T=60, eta=1e-2, timing=timing), "symmetric", x, y,
+                             np.ones(20))
     _assert_same(out)
 
 
@@ -517,6 +520,17 @@ def test_fast_formulation_equals_reference_code_windows(runtime, tmp_path, encod
     x, y = _digits(20)
     params = code_params(T=40, eta=1e-2, batch=5, encoding=encoding, count_window="code")
     out = _both_formulations("runtime", tmp_path, [64, 30, 10], params, "symmetric", x, y,
+                             np.ones(10))
+    _assert_same(out)
+
+
+@pytest.mark.parametrize("encoding,feedback", [("shared", "symmetric"), ("poisson", "fa")])
+def test_fast_formulation_equals_reference_code_timing(runtime, tmp_path, encoding, feedback):
+    """timing="code" (error pushes one step later, the code's windows and gate): the fast
+    formulation is the reference formulation's model."""
+    x, y = _digits(20)
+    params = code_params(T=40, eta=1e-2, batch=5, encoding=encoding, timing="code")
+    out = _both_formulations("runtime", tmp_path, [64, 30, 20, 10], params, feedback, x, y,
                              np.ones(10))
     _assert_same(out)
 

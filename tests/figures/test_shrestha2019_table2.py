@@ -1,0 +1,39 @@
+"""Table 2 of EMSTDP (figures/shrestha2019/table2.py): ``--partial`` writes the row of a run that
+is still going from its checkpoint, beside the rows already in the JSON, with the settings of
+``--params sweep``; without a checkpoint the row is left as it was."""
+
+import json
+
+import numpy as np
+import pytest
+
+from spiketeach.core.checkpoint import save_checkpoint
+
+
+def test_partial_rows_come_from_the_checkpoints(figure_script, tmp_path):
+    table = figure_script("shrestha2019/table2")
+    key = "mnist 784-500-10 SW"
+    log = {"samples": [0, 5000, 10000], "test_accuracy": [0.1, 0.85, 0.8725],
+           "train_accuracy": [float("nan"), 0.8, 0.88], "wall_s": [1.0, 2.0, 3.0]}
+    save_checkpoint(tmp_path / "run" / (key.replace(" ", "_") + ".npz"), {"w": np.zeros(2)},
+                    {"log": log, "epoch": 1, "block": 0, "wall_s": 3.0, "order": None})
+    out = tmp_path / "out"
+    out.mkdir()
+    old = {"ours": {"accuracy": {"mnist 784-500-10 DFA": 66.9},
+                    "runs": {"mnist 784-500-10 DFA": {"accuracy": 66.9, "epochs": 2,
+                                                       "train_samples_per_epoch": 10000,
+                                                       "final_test_samples": 10000,
+                                                       "wall_s": 1.0, "params": {}}}}}
+    (out / "table2.json").write_text(json.dumps(old))
+    res = table.run(out, configs=[key, "mnist 784-500-500-10 SW"], run_dir=tmp_path / "run",
+                    partial=True, param_set="sweep", n_train=10000, n_test=2000)
+    row = res["ours"]["runs"][key]
+    assert res["ours"]["accuracy"][key] == pytest.approx(87.25)
+    assert row["partial"] and row["samples_trained"] == 10000 and row["epochs"] == 1
+    assert row["params"]["timing"] == "code" and row["params"]["T"] == 200
+    assert row["params"]["hidden_ratio"] == 0.2 and row["params"]["output_ratio"] == 1.0
+    assert res["ours"]["accuracy"]["mnist 784-500-10 DFA"] == 66.9
+    assert res["ours"]["accuracy"]["mnist 784-500-500-10 SW"] is None  # no checkpoint
+    assert (out / "table2.png").exists()
+    with pytest.raises(ValueError, match="--run-dir"):
+        table.run(out, configs=[key], partial=True)
