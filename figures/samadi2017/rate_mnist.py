@@ -116,10 +116,12 @@ def _append_record(path: Path, record: dict) -> None:
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
         epochs: int | None = None, data_dir=None, rows=None, batch: int = BATCH,
-        trials: int | None = None, work_dir=None, progress=print) -> dict:
+        trials: int | None = None, work_dir=None, report_only: bool = False,
+        progress=print) -> dict:
     """Train every row ``trials`` times (seeds ``seed``, ``seed + 1``, …), plot the mean
     test-accuracy curves, write PNG + JSON; return the JSON. Finished trials are kept in
-    ``work_dir/records.jsonl`` and not run again.
+    ``work_dir/records.jsonl`` and not run again; ``report_only`` summarises those records
+    (the rows and trials finished so far) and trains nothing.
 
     ``device`` is recorded only: the references are numpy (no Brian2 device).
     """
@@ -137,7 +139,11 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     if work_dir is None and not quick:   # a quick run (seconds) keeps nothing unless asked
         work_dir = HERE.parents[1] / "output" / "samadi2017_rate_mnist"
     records_path = Path(work_dir) / "records.jsonl" if work_dir is not None else None
-    if quick:
+    if report_only:
+        if records_path is None or not records_path.exists():
+            raise FileNotFoundError(f"no finished trials to report: {records_path} is missing")
+        gain = None
+    elif quick:
         x_tr, y_tr, x_te, y_te, gain = digits_data(seed)
     else:
         x_tr, y_tr, x_te, y_te, gain = load_inputs(MnistRun(data_dir=data_dir))
@@ -150,6 +156,8 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     for s in range(seed, seed + trials):
         for row in names:
             k = (row, s, epochs, batch, quick)
+            if k not in done and report_only:
+                continue
             if k not in done:
                 res = train_row(row, x_tr, y_tr, x_te, y_te, epochs, s, quick, progress, batch)
                 done[k] = {"row": row, "seed": s, "epochs": epochs, "batch": batch,
@@ -157,6 +165,11 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                 if records_path:
                     _append_record(records_path, done[k])
             results[row].append(done[k])
+    results = {r: res for r, res in results.items() if res}
+    if not results:
+        raise ValueError(f"no finished trials of {names} with {epochs} epochs, batch {batch} "
+                         f"in {records_path}")
+    names = list(results)
     acc = {r: [t["accuracy"] for t in res] for r, res in results.items()}
     out = {"paper": {"accuracy": {r: PAPER[r] for r in names},
                      "protocol": "30 epochs, 3 trials per row (mean and range), minibatch 100"},
@@ -206,10 +219,13 @@ def main(argv=None) -> int:
     parser.add_argument("--trials", type=int, default=None, help="seeds per row (paper: 3)")
     parser.add_argument("--work-dir", type=Path, default=None,
                         help="where finished trials are kept (default output/samadi2017_rate_mnist)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="summarise the finished trials in --work-dir; train nothing")
     args = parser.parse_args(argv)
     res = run(args.out, quick=args.quick, seed=args.seed, device=args.device, epochs=args.epochs,
               data_dir=args.data_dir, rows=args.rows.split(",") if args.rows else None,
-              batch=args.batch, trials=args.trials, work_dir=args.work_dir)
+              batch=args.batch, trials=args.trials, work_dir=args.work_dir,
+              report_only=args.report_only)
     for row, acc in res["ours"]["rate_accuracy"].items():
         lo, hi = res["ours"]["rate_range"][row]
         print(f"{row}: {acc:.2f} % [{lo:.2f}, {hi:.2f}] over {res['ours']['trials'][row]} trials "

@@ -78,3 +78,21 @@ def test_rate_rows_trials_resume(tmp_path, figure_script):
         assert again["ours"]["rate_range"] == ours["rate_range"]
     finally:
         rate_fig.train_row = real
+
+
+def test_rate_rows_report_only(tmp_path, figure_script):
+    """--report-only summarises the finished trials (what a long run has so far) and trains
+    nothing; with no records it says so in one line."""
+    import pytest
+
+    rate_fig = figure_script("samadi2017/rate_mnist")
+    work = tmp_path / "work"
+    with pytest.raises(FileNotFoundError, match="no finished trials"):
+        rate_fig.run(tmp_path, quick=True, work_dir=work, report_only=True)
+    full = rate_fig.run(tmp_path, quick=True, rows=["BA"], epochs=1, trials=2, work_dir=work,
+                        progress=lambda s: None)
+    report = rate_fig.run(tmp_path, quick=True, rows=["BA", "BP"], epochs=1, trials=3,
+                          work_dir=work, report_only=True)
+    assert list(report["ours"]["rate_accuracy"]) == ["BA"]        # BP never ran
+    assert report["ours"]["trials"]["BA"] == 2
+    assert report["ours"]["rate_accuracy"] == full["ours"]["rate_accuracy"]
