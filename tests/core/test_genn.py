@@ -104,8 +104,9 @@ def test_rerunning_a_binary_needs_brian2_2_6(tmp_path):
     select_device("cpp_standalone", build_dir=tmp_path / "cpp")
     try:
         ban = samadi2017.build([2, 2], PresentationSchedule(1, P.presentation, P.settle))
+        run_block(ban, None, np.zeros((1, 2)), np.array([0]), np.ones(1))  # built with its values
         with pytest.raises(DeviceError, match=r"run_args\) needs brian2 >= 2.6"):
-            run_block(ban, None, np.zeros((1, 2)), np.array([0]), np.ones(1))
+            run_block(ban, ban.get_state(), np.zeros((1, 2)), np.array([0]), np.ones(1))
     finally:
         reset_device()
 
