@@ -12,15 +12,19 @@ import pytest
 
 pytest.importorskip("brian2genn")
 
-from spiketeach.core.devices import (DeviceError, brian2_supports_run_args, reset_device,
-                                     select_device)
 from brian2 import second  # noqa: E402
 
-from spiketeach.models.samadi2017.genn import GeNNBANetwork
+from spiketeach.core.devices import (
+    DeviceError,
+    brian2_supports_run_args,
+    reset_device,
+    select_device,
+)
 from spiketeach.core.genn_rules import check_genn_constraints, genn_violations
-from spiketeach.models import samadi2017  # noqa: E402
-from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
 from spiketeach.core.schedule import PresentationSchedule  # noqa: E402
+from spiketeach.models import samadi2017  # noqa: E402
+from spiketeach.models.samadi2017.genn import GeNNBANetwork
+from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
 from spiketeach.protocols.samadi2017.training import run_block, targets_to_drive  # noqa: E402
 
 pytestmark = pytest.mark.genn
@@ -181,8 +185,8 @@ def test_hunsberger_cpu_formulations_are_refused_and_why(tmp_path):
 @pytest.mark.parametrize("feedback", ["fa", "dfa"])
 def test_emstdp_generates_genn_code_with_the_weight_update(genn, feedback):
     from spiketeach.models import shrestha2019
-    from spiketeach.models.shrestha2019.params import code_params
     from spiketeach.models.shrestha2019.genn import GeNNEMSTDPNetwork
+    from spiketeach.models.shrestha2019.params import code_params
 
     em = shrestha2019.build([16, 8, 6, 4], 10, params=code_params(T=20), feedback=feedback,
                               record_counts="all")
@@ -223,3 +227,19 @@ def test_emstdp_symmetric_feedback_is_blocked(genn):
 
     with pytest.raises(NotImplementedError, match="symmetric feedback is not expressible"):
         shrestha2019.build([16, 8, 4], 10, params=code_params(T=20), feedback="symmetric")
+
+
+def test_brian2genn_preferences_do_not_reach_a_later_device(tmp_path):
+    """Brian2GeNN sets its own schedule (synapses before groups) and leaves it for the rest of
+    the process ("reset them manually"): a cpp_standalone run after a GeNN one took GeNN's order
+    of a step (the Hunsberger reference then differed from GeNN by 17 error spikes in 239)."""
+    from brian2 import prefs
+    keys = ("core.network.default_schedule", "codegen.loop_invariant_optimisations")
+    before = {k: prefs[k] for k in keys}
+    select_device("genn", build_dir=tmp_path / "genn", generate_only=True)
+    try:
+        assert list(prefs["core.network.default_schedule"])[:2] == ["start", "synapses"]
+        select_device("cpp_standalone", build_dir=tmp_path / "cpp")
+        assert {k: prefs[k] for k in keys} == before
+    finally:
+        reset_device()
