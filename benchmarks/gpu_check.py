@@ -150,8 +150,9 @@ def images(n: int, seed: int = 0):
         return rng.uniform(0, 1.28, (n, 784)), rng.integers(0, 10, n), "uniform(0, 1.28)"
 
 
-def worker_speed(form: str, dev: str, n: int, build_root: Path) -> dict:
-    """Build 784-1000-10 and run a block; say "ready"; wait for "go" on stdin; time a block."""
+def worker_speed(form: str, dev: str, n: int, build_root: Path, layers: list[int]) -> dict:
+    """Build the network (784-1000-10) and run a block; say "ready"; wait for "go" on stdin;
+    time a block."""
     from spiketeach.core.devices import reset_device, select_device
     from spiketeach.core.schedule import PresentationSchedule
     from spiketeach.models import samadi2017
@@ -160,9 +161,10 @@ def worker_speed(form: str, dev: str, n: int, build_root: Path) -> dict:
 
     p = SamadiParams()
     x, y, source = images(n)
+    x = x[:, :layers[0]]
     select_device(dev, build_dir=build_root / f"{form}-{dev}", threads=1)
     try:
-        ban = samadi2017.build([784, 1000, 10], PresentationSchedule(n, p.presentation, p.settle),
+        ban = samadi2017.build(layers, PresentationSchedule(n, p.presentation, p.settle),
                                formulation=form)
         t0 = time.perf_counter()
         run_block(ban, None, x, y, np.ones(n))
@@ -173,6 +175,7 @@ def worker_speed(form: str, dev: str, n: int, build_root: Path) -> dict:
         res = run_block(ban, ban.get_state(), x, y, np.ones(n))
         wall = time.perf_counter() - t0
         return {"formulation": form, "device": dev, "threads": 1, "presentations": n,
+                "layers": layers,
                 "input": source, "presentations_per_s": n / wall, "wall_s": wall,
                 "build_and_first_block_s": first,
                 "train_error": float(np.mean(res.answers != y)),
@@ -188,7 +191,8 @@ def worker_main(args) -> int:
         else:
             form, dev = args.case.split("/")
             dev = "cpp_standalone" if dev == "cpp_standalone" else args.device
-            result = worker_speed(form, dev, args.presentations, Path(args.build_root))
+            result = worker_speed(form, dev, args.presentations, Path(args.build_root),
+                                  [int(k) for k in args.layers.split("-")])
     except Exception as exc:  # noqa: BLE001 -- the parent records it
         result = {"error": "".join(traceback.format_exception_only(exc))[-3000:]}
     _emit({"result": result})
@@ -245,7 +249,7 @@ class Job:
 def _worker_argv(kind, case, build_root, args):
     return [sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--case", case,
             "--build-root", str(build_root), "--presentations", str(args.presentations),
-            "--device", args.device]
+            "--device", args.device, "--layers", args.layers]
 
 
 def main(argv=None) -> int:
@@ -256,6 +260,9 @@ def main(argv=None) -> int:
                         help="builds at once (nvcc is the slow part)")
     parser.add_argument("--presentations", type=int, default=100,
                         help="timed presentations per form (784-1000-10)")
+    parser.add_argument("--layers", default="784-1000-10", help="the timed Samadi network")
+    parser.add_argument("--cases", default=None,
+                        help="comma-separated family/formulation cases (default: all)")
     parser.add_argument("--out", default=str(HERE / "results" / "gpu_check.json"))
     parser.add_argument("--keep-builds", default=None, help="build here and keep it")
     parser.add_argument("--device", default="cuda_standalone",
@@ -281,6 +288,11 @@ def main(argv=None) -> int:
     from spiketeach.protocols.device_check import CASES
     cases = [f"{k}/{f}" for k, forms in CASES.items() for f in forms if f != "genn"]
     cases.sort(key=lambda c: not c.startswith("samadi2017"))  # the headline cases first
+    if args.cases:
+        unknown = set(args.cases.split(",")) - set(cases)
+        if unknown:
+            parser.error(f"unknown cases {sorted(unknown)}; choose from {cases}")
+        cases = [c for c in cases if c in args.cases.split(",")]
     root = Path(args.keep_builds or tempfile.mkdtemp(prefix="spiketeach-gpu-check-"))
     logs = root / "logs"
     logs.mkdir(parents=True, exist_ok=True)
