@@ -78,7 +78,8 @@ def _kernels_writing(build_dir, array):
 
 
 def _samadi_fast(sched):
-    return samadi2017.build([3, 4, 2], sched, formulation="fast").net, "forward1_w"  # eq. 2.13
+    # eq. 2.13 on the event-driven last projection: its weights live in X (and Q) there
+    return samadi2017.build([3, 4, 2], sched, formulation="fast").net, "forward1_X"
 
 
 def _hunsberger(sched):
@@ -157,7 +158,8 @@ CUDA_CASES = [(k, f) for k, forms in CASES.items() for f in forms if f != "genn"
 
 @pytest.mark.parametrize("key,formulation", CUDA_CASES, ids=[f"{k}-{f}" for k, f in CUDA_CASES])
 def test_every_run_time_value_reaches_the_cuda_binary(cuda, monkeypatch, key, formulation):
-    """A block's state and stimuli reach the binary: every file named on its command line is
+    """The generated project compiles where it refers to defaultclock, and a block's state and
+    stimuli reach the binary: every file named on its command line is
     found under the name the binary opens (Brian2CUDA lower-cases the value it is given) with
     the size the binary expects. Brian2's own file names for forward0.DW, hidden0.Db, feedback0.B
     ... have capitals: the second block on an H200 printed `file size -1` and ran on with the
@@ -192,6 +194,14 @@ def test_every_run_time_value_reaches_the_cuda_binary(cuda, monkeypatch, key, fo
         capitals += name != name.lower()
     if key == "samadi2017":  # the names the H200 run lost are among those checked
         assert capitals >= 3, seen["argv"]
+    # Brian2CUDA's synapses.cu reads defaultclock in event-driven pathways: it must be declared
+    # (the network steps on it), or nvcc fails with `identifier "defaultclock" is undefined`
+    readers = [p.name for p in (cuda.build_dir / "code_objects").glob("*.cu")
+               if "defaultclock." in p.read_text()]
+    declared = "extern Clock defaultclock;" in (cuda.build_dir / "objects.h").read_text()
+    assert declared or not readers, readers
+    if formulation == "fast" and key == "samadi2017":
+        assert {"forward0_fold_codeobject.cu", "feedback0_pre_codeobject.cu"} <= set(readers)
 
 
 @pytest.mark.parametrize("key,formulation", CUDA_CASES, ids=[f"{k}-{f}" for k, f in CUDA_CASES])

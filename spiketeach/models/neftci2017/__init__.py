@@ -26,9 +26,9 @@ DEFAULT_FORMULATION = "fast"
 UNSUPPORTED_DEVICES = {
     "genn": "no genn formulation yet (the rule reads post-synaptic state in on_pre pathways "
             "ordered before transmission)",
-    "cuda_standalone": ("generated and compiled (make test-cuda); not yet run on a GPU since "
-                        "the fixes of issue 22 (tests/core/test_cuda.py and "
-                        "benchmarks/gpu_check.py run it on one)"),
+    "cuda_standalone": ("generated and checked without a GPU (make test-cuda, which also "
+                        "compiles it with nvcc); not run on a GPU since the fixes of issue 22 "
+                        "(tests/core/test_cuda.py and benchmarks/gpu_check.py run it on one)"),
 }
 
 

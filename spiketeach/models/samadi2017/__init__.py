@@ -31,9 +31,9 @@ DEFAULT_FORMULATION = "reference"
 #: a test marked ``family("samadi2017")`` on these devices (docs/devices.md has the whole table).
 UNSUPPORTED_DEVICES = {
     "genn": "only the genn formulation, one run() per build (build() picks it on that device)",
-    "cuda_standalone": ("generated and compiled (make test-cuda); not yet run on a GPU since "
-                        "the fixes of issue 22 (tests/core/test_cuda.py and "
-                        "benchmarks/gpu_check.py run it on one)"),
+    "cuda_standalone": ("generated and checked without a GPU (make test-cuda, which also "
+                        "compiles it with nvcc); not run on a GPU since the fixes of issue 22 "
+                        "(tests/core/test_cuda.py and benchmarks/gpu_check.py run it on one)"),
 }
 
 
