@@ -5,7 +5,7 @@ Needs Python >= 3.12 with numpy, scipy, sympy, jinja2, cython, brian2 2.10.1, br
 nvcc (and cuRAND: the toolkit's or the nvidia-curand wheel) and a GPU; no internet. Run from the
 checkout::
 
-    PYTHONPATH=$PWD python benchmarks/gpu_check.py [--budget-s 450] [--jobs 4]
+    PYTHONPATH=$PWD python benchmarks/gpu_check.py [--budget-s 450] [--jobs 2]
 
 Writes ``benchmarks/results/gpu_check.json`` stage by stage, atomically, each part as soon as it
 is done (a run cut short keeps what finished):
@@ -28,8 +28,10 @@ is done (a run cut short keeps what finished):
     optional: runs ``spiketeach.core.batch.gpu_check_stage(device, budget_s)`` where that
     exists (batched trials are another issue's work) and is skipped, saying so, where not.
 
-Each case and build runs in its own process (one Brian2 device per process); a stage that would
-not fit the time left is recorded as skipped. The whole run stays under ``--budget-s``.
+Each case and build runs in its own process (one Brian2 device per process); a build that does
+not finish in the time left is recorded as skipped, the headline ones (the speed builds, then the
+Samadi cases) go first. The whole run stays under ``--budget-s``. ``--device cpp_standalone``
+runs the same script without a GPU (cpp_standalone against itself: a dry run of the script).
 """
 
 from __future__ import annotations
@@ -256,8 +258,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budget-s", type=float, default=450.0,
                         help="the whole run stays under this many seconds (default 450)")
-    parser.add_argument("--jobs", type=int, default=max(1, min(6, (os.cpu_count() or 1) // 3)),
-                        help="builds at once (nvcc is the slow part)")
+    # each build already runs make -j<cpus>: more at once mostly delays the first results (the
+    # Samadi fast project has ~100 CUDA files)
+    parser.add_argument("--jobs", type=int, default=2, help="builds at once (default 2)")
     parser.add_argument("--presentations", type=int, default=100,
                         help="timed presentations per form (784-1000-10)")
     parser.add_argument("--layers", default="784-1000-10", help="the timed Samadi network")
