@@ -216,6 +216,7 @@ class Job:
     def _read(self):
         for line in self.proc.stdout:
             self.log.write(line)
+            self.log.flush()
             if line.startswith(PREFIX):
                 self.lines.put(json.loads(line[len(PREFIX):]))
         self.lines.put(None)
@@ -301,13 +302,17 @@ def main(argv=None) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     report.set("logs", str(logs))
 
-    # builds in parallel: every equivalence case, then the speed builds (which wait, ready)
-    # the speed builds first: once built they wait (ready) and leave their slot to the others
+    # builds in parallel, the speed builds first: once built they wait (ready) for their timed
+    # block and leave their slot to the next build
     pending = [("speed", f"{f}/{d}") for f, d in SPEED_FORMS] + [("equivalence", c) for c in cases]
     running, speed_jobs = [], []
     timing_reserve = 30 + 3 * args.presentations / 10  # the timed blocks, one by one
-    while pending or any(not j.ready and not j.poll() for j in running):
+    while True:
+        for job in running:
+            job.poll()
         building = [j for j in running if not j.ready and j.result is None]
+        if not pending and not building:
+            break
         while pending and len(building) < args.jobs:
             kind, case = pending.pop(0)
             job = Job(f"{kind}:{case}", _worker_argv(kind, case, root / kind / case.replace(
@@ -325,6 +330,7 @@ def main(argv=None) -> int:
                 if not job.ready and job.result is None:
                     job.kill("time budget spent before this build finished")
                     if job.name.startswith("equivalence"):
+                        job.saved = True
                         report.set("stages", "equivalence", job.name.split(":", 1)[1], job.result)
             for kind, case in pending:
                 stage = "equivalence" if kind == "equivalence" else "speed"
