@@ -37,10 +37,15 @@ docs: $(DOCS_STAMP)
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -ra --runslow
 
-# GPU code generation, each in its own environment (see README, "Devices"). Neither needs a GPU:
-# test-genn generates the Brian2GeNN projects (GeNN is on no registry), test-cuda generates the
-# Brian2CUDA project and compiles it with nvcc.
+# GPU backends, each in its own environment (see README, "Devices"). Neither needs a GPU:
+# test-genn generates the Brian2GeNN projects, then compiles and runs every GeNN formulation on
+# GeNN's CPU backend; test-cuda generates the Brian2CUDA projects and compiles them with nvcc (the
+# tests that run them are skipped without a GPU).
 GENN_VENV := .venv-genn
+# GeNN is on no registry: GENN_PATH if set, else the release source vendored beside the checkout,
+# unpacked once into .genn/ (GeNN builds its libraries there once); neither: the run tests skip
+GENN_TARBALL := ../shared/vendor/genn-4.9.0.tar.gz
+GENN_UNPACKED := .genn/genn-4.9.0
 CUDA_VENV := .venv-cuda
 # Brian2CUDA 1.0b1 pins brian2 2.10.1, which needs Python >= 3.12
 PYTHON_CUDA ?= $(firstword $(foreach p,python3.13 python3.12 $(wildcard $(HOME)/.pyenv/versions/3.1[23]*/bin/python3),\
@@ -54,8 +59,13 @@ $(GENN_VENV)/.installed: setup.cfg pyproject.toml
 	$(GENN_VENV)/bin/python -m pip install --quiet -e '.[test,genn]'
 	touch $@
 
+$(GENN_UNPACKED)/version.txt:
+	mkdir -p .genn && tar -xzf $(GENN_TARBALL) -C .genn && touch $@
+
 test-genn: $(GENN_VENV)/.installed
-	$(GENN_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m genn tests/core/test_genn.py
+	@if [ -z "$$GENN_PATH" ] && [ -f $(GENN_TARBALL) ]; then $(MAKE) --no-print-directory $(GENN_UNPACKED)/version.txt; fi
+	GENN_PATH="$${GENN_PATH:-$$( [ -d $(GENN_UNPACKED) ] && cd $(GENN_UNPACKED) && pwd )}" \
+	$(GENN_VENV)/bin/python -m pytest -q -ra -p no:cacheprovider -m genn tests/core/test_genn.py tests/core/test_genn_run.py
 
 $(CUDA_VENV)/.installed: setup.cfg pyproject.toml
 	@test -n "$(PYTHON_CUDA)" || { echo "make test-cuda needs Python >= 3.12 (Brian2CUDA pins brian2 2.10.1): make test-cuda PYTHON_CUDA=/path/to/python3.12"; exit 1; }
@@ -71,4 +81,4 @@ figures: $(STAMP)
 	for f in $$($(BIN)/spiketeach figures | awk '{print $$1}'); do $(BIN)/spiketeach figure $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) output .pytest_cache docs/_build
+	rm -rf $(VENV) $(GENN_VENV) $(CUDA_VENV) .genn output .pytest_cache docs/_build

@@ -11,7 +11,7 @@ import numpy as np
 from brian2 import Network, device, prefs
 
 from spiketeach.core.devices import DeviceError, brian2_supports_run_args, current_device
-from spiketeach.core.standalone import checked_value, run_arg_name
+from spiketeach.core.standalone import checked_value, run_arg_name, write_run_args
 
 __all__ = ["BlockRunner"]
 
@@ -120,6 +120,13 @@ class BlockRunner:
         self._built = True
 
     def _run_standalone(self, values, timed_arrays, seed=None):
+        if not brian2_supports_run_args() and not self._built:
+            # brian2 < 2.6 (the Brian2GeNN environment): a first block needs no run_args; its
+            # values go into the build as GeNN's do (what the GeNN runs are compared with)
+            self._run_genn(values, timed_arrays)
+            device.build(directory=str(current_device().build_dir), compile=True, run=True,
+                         with_output=False)
+            return
         if not brian2_supports_run_args():
             raise DeviceError(f"re-running a compiled {current_device().name} binary with new values "
                               f"(run_args) needs brian2 >= 2.6; this environment has brian2 "
@@ -131,18 +138,31 @@ class BlockRunner:
             self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
             device.build(directory=str(current_device().build_dir), compile=True, run=False)
             self._built = True
-        run_args = dict(values)
-        run_args.update(timed_arrays)
+        argv, files = self.run_arguments(values, timed_arrays, seed)
+        try:
+            device.run(results_directory="results", run_args=argv, with_output=False)
+        finally:
+            # one file per distinct value set: dropped so long trainings do not fill the disk
+            for path in files:
+                path.unlink(missing_ok=True)
+
+    def run_arguments(self, values, timed_arrays, seed=None) -> tuple[list[str], list[Path]]:
+        """The command-line values of a standalone re-run (``group.var=FILE`` or a single
+        value), with the files they name written into the project's ``static_arrays``.
+
+        Written here rather than by Brian2 (``run_args`` as a dict) so that their names are
+        lower case: Brian2CUDA's binary lower-cases the paths it is given
+        (:func:`~spiketeach.core.standalone.write_run_args`).
+        """
+        named = [(run_arg_name(view), _as_variable_value(view, arr)) for view, arr in values]
+        named += [(run_arg_name(ta), np.asarray(arr, dtype=ta.values.dtype))
+                  for ta, arr in timed_arrays.items()]
         if self._seed_holder is not None:
-            run_args[self._seed_holder.block_seed] = np.int32(-1 if seed is None else seed)
-        device.run(results_directory="results", run_args=run_args, with_output=False)
-        # run_args arrays are written once per distinct value set; drop them so long trainings
-        # do not fill the disk with one weight file per block.
-        for fname in list(device.run_args_arrays):
-            path = Path(device.project_dir) / "static_arrays" / fname
-            for p in (path, Path(str(path) + ".lock")):
-                if p.exists():
-                    p.unlink()
+            named.append((run_arg_name(self._seed_holder.block_seed),
+                          np.int32(-1 if seed is None else seed)))
+        project = Path(device.project_dir)
+        return write_run_args(named, project, project / "static_arrays",
+                              lowercased=current_device().name == "cuda_standalone")
 
     def _compile_reseeding(self):
         """cpp_standalone: before the network runs, re-seed every thread's generator from
@@ -161,3 +181,13 @@ class BlockRunner:
         for (int _i=0; _i<{threads}; _i++)
             brian::_random_generators[_i].seed((unsigned long)brian::{arr}[0] + _i);""")
         self._seed_holder = holder
+
+
+def _as_variable_value(view, value) -> np.ndarray:
+    """``value`` in the variable's dtype, of its size (as Brian2 checks run_args)."""
+    arr = np.asarray(value, dtype=view.variable.dtype)
+    var = view.variable
+    if arr.size != 1 and not var.dynamic and arr.size != var.size:
+        raise ValueError(f"values for {run_arg_name(view)} have {arr.size} elements; the "
+                         f"variable has {var.size}")
+    return arr

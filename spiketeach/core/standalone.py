@@ -20,13 +20,14 @@ Per-block seeds (``BlockRunner(seeded=True)``) are not offered here.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["run_arg_name", "checked_value", "describe_binary", "run_binary"]
+__all__ = ["run_arg_name", "checked_value", "describe_binary", "run_binary", "write_run_args"]
 
 
 def run_arg_name(target) -> str:
@@ -59,6 +60,57 @@ def checked_value(name: str, value, dtype=None, shape=None, *, exact_shape: bool
     return arr
 
 
+def write_run_args(values, project_dir, directory, *, lowercased: bool = False
+                   ) -> tuple[list[str], list[Path]]:
+    """Write run-time values for a re-run of a compiled binary; return its ``name=value``
+    arguments and the files written.
+
+    Each array goes into ``directory`` as a raw file named by its variable and content
+    (``init_<group>_<var>_<md5>.dat``, all lower case), passed as a path relative to
+    ``project_dir`` (where the binary runs); a single value goes inline.
+
+    The names are lower case because Brian2CUDA 1.0b1's ``set_variable_by_name`` (objects.cu)
+    lower-cases the whole value it is given, file path included: a file with a capital in its
+    name (``forward0.DW``, ``hidden0.Db``, ``feedback0.B``) is not found, the binary prints
+    ``file size -1`` and runs on with the value it was built with. With ``lowercased`` (the
+    binary is Brian2CUDA's) a path that would still change is refused rather than lost.
+
+    Parameters
+    ----------
+    values : iterable of (name, array)
+        ``"group.var"`` or ``"timedarray.values"`` and its value (checked already).
+    project_dir, directory : path
+        The build directory, and where the files go (inside it or elsewhere).
+
+    Raises
+    ------
+    ValueError
+        With ``lowercased``, for a path that holds capital letters.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    argv, files = [], []
+    for name, value in values:
+        arr = np.ascontiguousarray(value)
+        if arr.size == 1:
+            argv.append(f"{name}={arr.item()!r}")
+            continue
+        digest = hashlib.md5(arr.data).hexdigest()
+        path = directory / f"init_{name.replace('.', '_').lower()}_{digest}.dat"
+        if not path.exists():  # same name, same content: another run may be reading it
+            tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            arr.tofile(tmp)
+            os.replace(tmp, path)
+        rel = os.path.relpath(path, project_dir)
+        if lowercased and rel != rel.lower():
+            raise ValueError(f"Brian2CUDA lower-cases the file paths of run-time values; the "
+                             f"path of {name}, {rel!r}, has capital letters: use directories "
+                             "without them")
+        argv.append(f"{name}={rel}")
+        files.append(path)
+    return argv, files
+
+
 def _arg_spec(target, size=None) -> dict:
     if hasattr(target, "group_name"):  # a variable: one value per element (1 if shared)
         var = target.variable
@@ -87,8 +139,8 @@ def describe_binary(run_values, outputs: dict, project_dir=None) -> dict:
     Returns
     -------
     dict
-        ``project_dir``, ``run_cmd`` and ``env`` (the command line and environment Brian2 runs
-        the binary with), ``run_args`` (``{name: {"dtype", "shape"}}``) and ``outputs``
+        ``project_dir``, ``device`` (its name), ``run_cmd`` and ``env`` (the command line and
+        environment Brian2 runs the binary with), ``run_args`` (``{name: {"dtype", "shape"}}``) and ``outputs``
         (``{key: [result file name, dtype]}``).
     """
     from brian2 import device, prefs
@@ -101,7 +153,9 @@ def describe_binary(run_values, outputs: dict, project_dir=None) -> dict:
     env = dict(prefs["devices.cpp_standalone.run_environment_variables"])
     env.update(device.run_environment_variables)
     run_cmd = prefs.devices.cpp_standalone.run_cmd_unix
+    from spiketeach.core.devices import current_device
     return {"project_dir": str(project_dir if project_dir is not None else device.project_dir),
+            "device": current_device().name,
             "run_cmd": [run_cmd] if isinstance(run_cmd, str) else list(run_cmd),
             "env": {k: str(v) for k, v in env.items()},
             "run_args": args,
@@ -116,7 +170,7 @@ def run_binary(binary: dict, values: dict, results_dir: str | os.PathLike,
     What ``CPPStandaloneDevice.run(results_directory=..., run_args=...)`` does, without the
     device object, so that any process can do it (a Dask worker on another host): arrays are
     written as raw files into ``results_dir/args`` and passed as ``name=PATH`` (single values
-    inline), after ``--results_dir``.
+    inline; :func:`write_run_args`), after ``--results_dir``.
 
     Parameters
     ----------
@@ -130,21 +184,17 @@ def run_binary(binary: dict, values: dict, results_dir: str | os.PathLike,
         Seconds before the binary is killed.
     """
     results_dir = Path(results_dir).resolve()
-    args_dir = results_dir / "args"
-    args_dir.mkdir(parents=True, exist_ok=True)
+    results_dir.mkdir(parents=True, exist_ok=True)
     specs = binary["run_args"]
-    argv = []
+    checked = []
     for name, value in values.items():
         spec = specs.get(name)
         if spec is None:
             raise KeyError(f"{name} is not a run-time value of this build")
-        arr = checked_value(name, value, spec["dtype"], spec["shape"], exact_shape=False)
-        if arr.size == 1 and tuple(spec["shape"]) == (1,):
-            argv.append(f"{name}={arr.item()!r}")
-            continue
-        fname = args_dir / f"{name.replace('.', '_')}.dat"
-        arr.tofile(fname)
-        argv.append(f"{name}={fname}")
+        checked.append((name, checked_value(name, value, spec["dtype"], spec["shape"],
+                                            exact_shape=False)))
+    argv, _ = write_run_args(checked, binary["project_dir"], results_dir / "args",
+                             lowercased=binary.get("device") == "cuda_standalone")
     env = dict(os.environ)
     env.update(binary["env"])
     with open(results_dir / "stdout.txt", "w") as out:

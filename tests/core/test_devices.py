@@ -84,3 +84,35 @@ def test_block_runner_seeds(tmp_path):
             BlockRunner(Network(g), 2 * ms).run(seed=3)
     finally:
         reset_device()
+
+
+def test_preferences_of_one_device_do_not_leak_into_the_next(tmp_path):
+    """select_device undoes what it set for the previous device (cpp_standalone's -ffast-math
+    link flag made every later cuda_standalone build fail: `nvcc fatal: Unknown option`), and
+    leaves what the user set alone (tests/core/test_cuda.py checks cpp then cuda)."""
+    from brian2 import prefs
+
+    from spiketeach.core.devices import ALIAS_CHECKS_FLAG
+    before = {k: list(prefs[k]) for k in ("codegen.cpp.extra_link_args",
+                                          "codegen.cpp.extra_compile_args_gcc")}
+    user_flags = before["codegen.cpp.extra_compile_args_gcc"] + ["-DUSER_FLAG"]
+    prefs.codegen.cpp.extra_compile_args_gcc = user_flags
+    try:
+        select_device("cpp_standalone", build_dir=tmp_path / "b", threads=2)
+        assert "-ffast-math" in prefs.codegen.cpp.extra_link_args
+        assert "-DUSER_FLAG" in prefs.codegen.cpp.extra_compile_args_gcc
+        select_device("runtime")
+        assert list(prefs.codegen.cpp.extra_link_args) == before["codegen.cpp.extra_link_args"]
+        assert list(prefs.codegen.cpp.extra_compile_args_gcc) == user_flags
+        assert ALIAS_CHECKS_FLAG not in prefs.codegen.cpp.extra_compile_args_gcc
+        assert prefs.devices.cpp_standalone.openmp_threads == 0
+    finally:
+        reset_device()
+        prefs.codegen.cpp.extra_compile_args_gcc = before["codegen.cpp.extra_compile_args_gcc"]
+
+
+def test_genn_options_belong_to_genn():
+    with pytest.raises(DeviceError, match="unknown GeNN backend 'opencl'"):
+        select_device("genn", genn_backend="opencl")
+    with pytest.raises(DeviceError, match="options of the genn device"):
+        select_device("cpp_standalone", genn_backend="cpu")

@@ -108,8 +108,9 @@ def test_rerunning_a_binary_needs_brian2_2_6(tmp_path):
     select_device("cpp_standalone", build_dir=tmp_path / "cpp")
     try:
         ban = samadi2017.build([2, 2], PresentationSchedule(1, P.presentation, P.settle))
+        run_block(ban, None, np.zeros((1, 2)), np.array([0]), np.ones(1))  # built with its values
         with pytest.raises(DeviceError, match=r"run_args\) needs brian2 >= 2.6"):
-            run_block(ban, None, np.zeros((1, 2)), np.array([0]), np.ones(1))
+            run_block(ban, ban.get_state(), np.zeros((1, 2)), np.array([0]), np.ones(1))
     finally:
         reset_device()
 
@@ -226,3 +227,19 @@ def test_emstdp_symmetric_feedback_is_blocked(genn):
 
     with pytest.raises(NotImplementedError, match="symmetric feedback is not expressible"):
         shrestha2019.build([16, 8, 4], 10, params=code_params(T=20), feedback="symmetric")
+
+
+def test_brian2genn_preferences_do_not_reach_a_later_device(tmp_path):
+    """Brian2GeNN sets its own schedule (synapses before groups) and leaves it for the rest of
+    the process ("reset them manually"): a cpp_standalone run after a GeNN one took GeNN's order
+    of a step (the Hunsberger reference then differed from GeNN by 17 error spikes in 239)."""
+    from brian2 import prefs
+    keys = ("core.network.default_schedule", "codegen.loop_invariant_optimisations")
+    before = {k: prefs[k] for k in keys}
+    select_device("genn", build_dir=tmp_path / "genn", generate_only=True)
+    try:
+        assert list(prefs["core.network.default_schedule"])[:2] == ["start", "synapses"]
+        select_device("cpp_standalone", build_dir=tmp_path / "cpp")
+        assert {k: prefs[k] for k in keys} == before
+    finally:
+        reset_device()

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Clock, Network, NeuronGroup, SpikeMonitor, StateMonitor, TimedArray, second
 
+from spiketeach.core.clocks import step_clock
+
 from ..alpha import alpha_projection
 from .equations import (
     ALPHA_TARGET,
@@ -77,7 +79,7 @@ def filtered_train_population(j, *, tau_rc: float, tau_ref: float, tau_s: float,
     tau_rc, tau_s, dt = (check_positive(n, v) for n, v in
                          (("tau_rc", tau_rc), ("tau_s", tau_s), ("dt", dt)))
     tau_ref = check_nonnegative("tau_ref", tau_ref)
-    clock = Clock(dt * second, name=f"{name}_clock")
+    clock = step_clock(dt * second, f"{name}_clock")
     ns = _namespace(tau_rc, tau_ref, tau_s, amplitude)
     group = _lif(j.size, CONSTANT_CURRENT + ALPHA_TARGET, clock, ns, name,
                  reset_extra=SELF_FILTER_RESET)
@@ -184,7 +186,7 @@ def build_converted_network(weights, biases, images, params: Hunsberger2015Param
     if abs(steps - round(steps)) > 1e-6:
         raise ValueError(f"presentation ({params.presentation} s) must be a whole number of "
                          f"steps dt ({params.dt} s)")
-    clock = Clock(params.dt * second, name=f"{name}_clock")
+    clock = step_clock(params.dt * second, f"{name}_clock")
     ns = _namespace(params.tau_rc, params.tau_ref, params.tau_s, params.amplitude)
     # the first layer's weighted input, one row per image, stepping every presentation
     image_input = TimedArray(images @ weights[0], dt=params.presentation * second,

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import (
-    Clock,
     EventMonitor,
     Network,
     NeuronGroup,
@@ -53,6 +52,7 @@ from brian2 import (
     second,
 )
 
+from spiketeach.core.clocks import step_clock
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
 from spiketeach.models.hunsberger2017.equations import (
@@ -112,7 +112,7 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
     n_in, *hid, n_out = (int(n) for n in p.sizes)
     rng = np.random.default_rng([seed, 2])
 
-    clock = Clock(dt=p.dt, name="hunsberger_clock")
+    clock = step_clock(p.dt, "hunsberger_clock")
     stimulus = schedule.stimulus_array(np.zeros((schedule.n, n_in)), "stimulus")
     target_values = schedule.stimulus_array(np.zeros((schedule.n, n_out)), "target_values")
     gate = TimedArray(np.zeros(schedule.n), dt=schedule.presentation, name="learning_gate")

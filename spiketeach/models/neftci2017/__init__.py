@@ -26,7 +26,9 @@ DEFAULT_FORMULATION = "fast"
 UNSUPPORTED_DEVICES = {
     "genn": "no genn formulation yet (the rule reads post-synaptic state in on_pre pathways "
             "ordered before transmission)",
-    "cuda_standalone": "not run on a GPU yet",
+    "cuda_standalone": ("generated and checked without a GPU (make test-cuda, which also "
+                        "compiles it with nvcc); not run on a GPU since the fixes of issue 22 "
+                        "(tests/core/test_cuda.py and benchmarks/gpu_check.py run it on one)"),
 }
 
 

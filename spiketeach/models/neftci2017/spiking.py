@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 from brian2 import (
-    Clock,
     Network,
     NeuronGroup,
     PoissonInput,
@@ -24,6 +23,7 @@ from brian2 import (
 )
 
 import spiketeach.models.neftci2017.equations as eq
+from spiketeach.core.clocks import step_clock
 from spiketeach.models.neftci2017.network import (
     ERBPNetwork,
     check_sizes,
@@ -114,7 +114,7 @@ def build_erbp_network(layer_sizes, n_presentations: int, *, params: ERBPParams 
                              f"{(sum(sizes[1:-1]), sizes[-1])}, got {B0.shape}")
     n_in, n_cls = sizes[0], sizes[-1]
 
-    clock = Clock(dt=params.dt, name=f"{name}_clock")
+    clock = step_clock(params.dt, f"{name}_clock")
     drive = TimedArray(np.zeros((n_pres, n_in)), dt=params.sample_duration, name=f"{name}_drive")
     label_drive = TimedArray(np.zeros((n_pres, n_cls)), dt=params.sample_duration,
                              name=f"{name}_label_drive")

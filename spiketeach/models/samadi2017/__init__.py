@@ -31,7 +31,9 @@ DEFAULT_FORMULATION = "reference"
 #: a test marked ``family("samadi2017")`` on these devices (docs/devices.md has the whole table).
 UNSUPPORTED_DEVICES = {
     "genn": "only the genn formulation, one run() per build (build() picks it on that device)",
-    "cuda_standalone": "block re-runs with run_args and the fast formulation's event-driven pathways failed on Brian2CUDA 1.0b1 (measured on an H200); the per-step form ran there",
+    "cuda_standalone": ("generated and checked without a GPU (make test-cuda, which also "
+                        "compiles it with nvcc); not run on a GPU since the fixes of issue 22 "
+                        "(tests/core/test_cuda.py and benchmarks/gpu_check.py run it on one)"),
 }
 
 

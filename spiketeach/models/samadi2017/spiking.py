@@ -16,8 +16,9 @@ It never reads files or parses arguments; a protocol supplies the stimuli and sc
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Clock, Network, SpikeMonitor
+from brian2 import Network, SpikeMonitor
 
+from spiketeach.core.clocks import step_clock
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.samadi2017.equations import (
     COUNTED_PULSE_LIF,
@@ -114,7 +115,7 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         layer_sizes, params, seed, feedback, depth, weights, biases, feedback_weights)
     n_weight_layers = len(sizes) - 1
 
-    clock = Clock(dt=params.dt, name="samadi_clock")
+    clock = step_clock(params.dt, "samadi_clock")
     n_in, n_out = sizes[0], sizes[-1]
     stimulus = schedule.stimulus_array(np.zeros((schedule.n, n_in)), "stimulus")
     target_drive = schedule.stimulus_array(np.zeros((schedule.n, n_out)), "target_drive")

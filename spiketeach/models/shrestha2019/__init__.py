@@ -28,7 +28,9 @@ DEFAULT_FORMULATION = "fast"
 #: a test marked ``family("shrestha2019")`` on these devices (docs/devices.md has the whole table).
 UNSUPPORTED_DEVICES = {
     "genn": "only the genn formulation, one run() per build (build() picks it on that device)",
-    "cuda_standalone": "not run on a GPU yet: Brian2CUDA 1.0b1 compiles it (make test-cuda) but block re-runs with run_args failed for the other families",
+    "cuda_standalone": ("generated and checked without a GPU (make test-cuda, which also "
+                        "compiles it with nvcc); not run on a GPU since the fixes of issue 22 "
+                        "(tests/core/test_cuda.py and benchmarks/gpu_check.py run it on one)"),
 }
 
 

@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Clock, EventMonitor, Network, SpikeMonitor, TimedArray
+from brian2 import EventMonitor, Network, SpikeMonitor, TimedArray
 
+from spiketeach.core.clocks import step_clock
 from spiketeach.models.shrestha2019.layers import (
     _namespace,
     emstdp_projection,
@@ -80,7 +81,7 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     if feedback_weights is not None:
         B0 = [np.asarray(b, dtype=float) for b in feedback_weights]
 
-    clock = Clock(dt=params.dt, name=f"{name}_clock")
+    clock = step_clock(params.dt, f"{name}_clock")
     stimulus = TimedArray(np.zeros((n_pres, sizes[0])), dt=params.window, name=f"{name}_stimulus")
     label = TimedArray(np.zeros((n_pres, sizes[-1])), dt=params.window, name=f"{name}_label")
     learn_gate = TimedArray(np.ones(n_pres), dt=params.window, name=f"{name}_learn_gate")
