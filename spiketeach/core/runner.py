@@ -9,6 +9,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 from brian2 import Network, device, prefs
+from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity
 
 from spiketeach.core.devices import DeviceError, brian2_supports_run_args, current_device
 from spiketeach.core.standalone import checked_value, run_arg_name
@@ -131,8 +132,8 @@ class BlockRunner:
             self.net.run(self.duration, report=self.report, namespace={}, profile=self.profile)
             device.build(directory=str(current_device().build_dir), compile=True, run=False)
             self._built = True
-        run_args = dict(values)
-        run_args.update(timed_arrays)
+        # (Brian2 checks the units of run_args; the values here are plain numbers)
+        run_args = {key: _with_units(key, v) for key, v in [*values, *timed_arrays.items()]}
         if self._seed_holder is not None:
             run_args[self._seed_holder.block_seed] = np.int32(-1 if seed is None else seed)
         device.run(results_directory="results", run_args=run_args, with_output=False)
@@ -161,3 +162,10 @@ class BlockRunner:
         for (int _i=0; _i<{threads}; _i++)
             brian::_random_generators[_i].seed((unsigned long)brian::{arr}[0] + _i);""")
         self._seed_holder = holder
+
+
+def _with_units(target, value):
+    """``value`` (plain numbers, in base units) with the units of ``target`` (a TimedArray or
+    variable view) where it has any."""
+    dim = getattr(target, "dim", DIMENSIONLESS)
+    return value if dim is DIMENSIONLESS else Quantity(value, dim=dim)

@@ -86,6 +86,16 @@ def test_killed_batched_sweep_resumes_and_equals_the_single_trial_sweep(tmp_path
         assert (records[key]["curve"], records[key]["n_spikes"]) == (rec["curve"], rec["n_spikes"]), key
     assert len({r["n_spikes"] for r in single.values()}) > 1        # the trials differ
 
+    # the fast formulation, batched (its event-driven projections take W, DW as X, Q): the same
+    # spikes as the reference alone
+    fast = sweep.run_sweep(sweep.SweepConfig(**TINY_SPIKING, batch=2, formulation="fast"),
+                           trials, tmp_path / "fast", workers=0, teacher_cache=teachers,
+                           progress=quiet)
+    manifest = json.loads((tmp_path / "fast" / "build_batch2" / sweep.MANIFEST).read_text())
+    assert sorted(manifest["pulse_vars"]) == ["1", "2"]
+    for key, rec in single.items():
+        assert (fast[key]["curve"], fast[key]["n_spikes"]) == (rec["curve"], rec["n_spikes"]), key
+
     # a failing trial (no data for seed 2) is recorded with its seed; its batch-mates run
     original, lines = sweep.presentation_inputs, []
 

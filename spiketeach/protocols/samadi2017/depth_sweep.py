@@ -137,6 +137,10 @@ class SweepConfig:
         Spiking: trials (seeds of one depth) per run of the compiled binary, all in one network
         (:mod:`spiketeach.core.batch`). Same results for any value; 1 builds the single-trial
         binary.
+    formulation : {"reference", "fast"}
+        Spiking: the network's formulation (:func:`spiketeach.models.samadi2017.build`); "fast"
+        gives the same spikes with weights equal to rounding, at less work per step (what
+        counts in a large batch).
     """
 
     kind: str = "rate"
@@ -151,8 +155,11 @@ class SweepConfig:
     feedback_gamma: float | None = None
     variant: str = "paper"
     batch: int = 1
+    formulation: str = "reference"
 
     def __post_init__(self):
+        if self.formulation not in ("reference", "fast"):
+            raise ValueError(f"formulation must be 'reference' or 'fast', got {self.formulation!r}")
         if int(self.batch) != self.batch or self.batch < 1:
             raise ValueError(f"batch must be a whole number >= 1, got {self.batch!r}")
         if self.kind not in ("rate", "spiking"):
@@ -331,6 +338,7 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
         # every layer can learn; depth-k gives the first layers eta = 0 at run time
         ban = samadi2017.build(cfg.layer_sizes, schedule, params=params,
                                seed=0 if cfg.batch == 1 else [0] * cfg.batch,
+                               formulation=cfg.formulation,
                                target_drive_high=cfg.target_drive_high)
         # read before run(): afterwards standalone values live only in result files
         eta_on = {str(k): float(np.asarray(ban.layers[k].eta[:]).reshape(-1)[0])
@@ -346,6 +354,11 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
         # from the network's own initial state
         run_values = [(v, int(np.size(init0[k]))) for k, v in views.items()]
         run_values += list(eta_views.values()) + list(timed.values())
+        # the fast formulation's event-driven projections hold W and DW as X and Q
+        pulse = {str(k): {"X": ban.forward[k].X, "Q": ban.forward[k].Q}
+                 for k in ban.pulse_projections}
+        run_values += [(v, int(np.size(init0[f"forward{k}.w"])))
+                       for k, xq in pulse.items() for v in xq.values()]
         mon = ban.output_spikes
         manifest = {"version": MANIFEST_VERSION, "fingerprint": fingerprint,
                     "config": cfg.as_dict(),
@@ -353,7 +366,9 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
                                       project_dir=build_dir),
                     **state_manifest(ban),
                     "eta_vars": {k: {"name": run_arg_name(v)} for k, v in eta_views.items()},
-                    "timed": {k: {"name": run_arg_name(v)} for k, v in timed.items()}}
+                    "timed": {k: {"name": run_arg_name(v)} for k, v in timed.items()},
+                    "pulse_vars": {k: {var: run_arg_name(v) for var, v in xq.items()}
+                                   for k, xq in pulse.items()}}
         manifest.update({"eta_on": eta_on, "learn_flags": flags.tolist(),
                          "n_presentations": schedule.n,
                          "presentation_s": float(params.presentation),
@@ -404,7 +419,8 @@ def _count_build(build_dir: Path) -> int:
 def _fingerprint(cfg: SweepConfig) -> str:
     d = cfg.as_dict()
     d = {k: d[k] for k in ("layer_sizes", "n_train", "eval_every", "n_test", "target_drive_high")
-         + (("batch",) if cfg.batch != 1 else ())}  # (single-trial builds keep their print)
+         + (("batch",) if cfg.batch != 1 else ())
+         + (("formulation",) if cfg.formulation != "reference" else ())}  # (old builds' prints)
     return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -450,6 +466,14 @@ def spiking_values(manifest: dict, depth: int, seed, cache_dir=None) -> tuple[di
     # the sweep's parameters (its feedback gamma), as the rate trials of the same seed
     state = batch.stack_states([trial_state(single, s, cfg.params) for s in seeds])
     values = {manifest["state_vars"][k]["name"]: v for k, v in state.items()}
+    if manifest.get("pulse_vars"):  # W, DW of the event-driven projections as their X, Q
+        from spiketeach.models.samadi2017.fast_pulse import pulse_state
+
+        full = batch.stack_states([layout_initial_state(single["state_layout"], cfg.params, s)
+                                   for s in seeds])
+        for k, names in manifest["pulse_vars"].items():
+            X, Q = pulse_state(full[f"forward{k}.w"], full[f"forward{k}.DW"], cfg.params.mu)
+            values[names["X"]], values[names["Q"]] = X, Q
     n_layers = len(sizes) - 1
     for k, spec in manifest["eta_vars"].items():
         frozen = int(k) < n_layers - depth
@@ -672,6 +696,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--eval-every", type=int, default=None)
     p.add_argument("--n-test", type=int, default=None)
     p.add_argument("--eta-scale", type=float, default=None, help="eta = ETA_SCALE / fan-in")
+    p.add_argument("--batch", type=int, default=None,
+                   help="spiking: seeds of one depth per run of a batched binary (same results)")
     p.add_argument("--workers", type=int, default=1,
                    help="processes of a local Dask cluster (0: no Dask, run here)")
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
@@ -694,7 +720,8 @@ def run_from_args(args) -> int:
     spiking = args.kind == "spiking"
     defaults = SPIKING_DEFAULTS if spiking else RATE_DEFAULTS
     overrides = {k: v for k, v in (("n_train", args.n_train), ("eval_every", args.eval_every),
-                                   ("n_test", args.n_test), ("eta_scale", args.eta_scale))
+                                   ("n_test", args.n_test), ("eta_scale", args.eta_scale),
+                                   ("batch", args.batch))
                  if v is not None}
     cfg = SweepConfig(kind=args.kind, **(defaults | overrides))
     algs = (args.algorithms.split(",") if args.algorithms
