@@ -91,7 +91,7 @@ def protocol(quick: bool, trials: int | None = None) -> dict:
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_standalone",
         workers: int = 1, scheduler: str | None = None, trials: int | None = None,
         sweep_dir=None, plot_only: bool = False, batch: int | None = None,
-        progress=print) -> dict:
+        formulation: str = "reference", progress=print) -> dict:
     """Run (or resume) the spiking sweep, plot and write ``<out_dir>/samadi2017_fig4.{png,json}``."""
     if device != "cpp_standalone":
         raise SystemExit("fig4 re-runs one compiled binary per trial: use --device cpp_standalone")
@@ -103,7 +103,8 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
     batch = batch or min(proto["trials_per_config"], 100)
     cfg = sweep.SweepConfig(kind="spiking", n_train=proto["n_train"],
                             eval_every=proto["eval_every"], n_test=proto["n_test"],
-                            feedback_gamma=proto["feedback_gamma"], batch=batch)
+                            feedback_gamma=proto["feedback_gamma"], batch=batch,
+                            formulation=formulation)
     seeds = range(seed, seed + proto["trials_per_config"])
     sweep_dir = Path(sweep_dir) if sweep_dir else \
         HERE.parents[1] / "output" / (f"samadi2017_{NAME}_sweep_paper" + ("_quick" if quick else ""))
@@ -135,7 +136,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
                   "scheduler": scheduler, "sweep_dir": str(sweep_dir), "plot_only": plot_only,
                   "build_s": manifest["build_s"], "builds": manifest["builds"],
                   "mean_trial_s": float(np.mean(trial_s)) if trial_s else None,
-                  "batch": batch,
+                  "batch": batch, "formulation": formulation,
                   "presentations_per_trial": manifest["n_presentations"],
                   "trial_time_note": "wall seconds per trial (a batch's run shared by its "
                                      "trials) on one core of a shared 2-core machine, incl. "
@@ -159,11 +160,15 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=None,
                         help="learners per run of the binary (default: the trials per depth, "
                              "at most 100; same results for any value)")
+    parser.add_argument("--formulation", choices=("reference", "fast"), default="reference",
+                        help="the network's formulation (fast: the same spikes, weights to "
+                             "rounding, less work per step; a sweep directory holds one)")
     args = parser.parse_args(argv)
     with Progress("fig4", unit="trials") as progress:  # trials/s, ETA
         result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                      workers=args.workers, scheduler=args.scheduler, trials=args.trials,
-                     plot_only=args.plot_only, batch=args.batch, progress=progress)
+                     plot_only=args.plot_only, batch=args.batch,
+                     formulation=args.formulation, progress=progress)
     return 1 if result["ours"]["failed_trials"] else 0
 
 

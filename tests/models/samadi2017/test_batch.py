@@ -118,3 +118,29 @@ def test_batch_state_and_seeds(runtime):
         samadi2017.build(SIZES, sched, seed=SEEDS, weights=single.weights())
     with pytest.raises(ValueError, match="inputs of shape"):
         run_batch_block(ban, None, np.zeros((2, 1, 2)), np.zeros((2, 1), int), np.ones(1))
+
+
+def test_a_batch_checkpoint_resumes_each_trial_alone(tmp_path):
+    """Checkpoint a batch after a block; trial 1's part, resumed in a network of its own, gives
+    what the batch's next block gives trial 1."""
+    from spiketeach.core.batch import load_batch_checkpoint, save_batch_checkpoint
+
+    sched = PresentationSchedule(N_PRES, P.presentation, P.settle)
+    data = [[_data(seed, block) for seed in SEEDS] for block in range(2)]
+    select_device("runtime")
+    ban = samadi2017.build(SIZES, sched, seed=SEEDS, params=P)
+    run_batch_block(ban, None, np.stack([d[0] for d in data[0]]),
+                    np.stack([d[1] for d in data[0]]), LEARN)
+    save_batch_checkpoint(tmp_path / "batch.npz", SEEDS, ban.get_state(), {"block": 1})
+    results = run_batch_block(ban, ban.get_state(), np.stack([d[0] for d in data[1]]),
+                              np.stack([d[1] for d in data[1]]), LEARN)
+    after = ban.batch.split_state(ban.get_state())[1]
+    reset_device()
+    state, meta = load_batch_checkpoint(tmp_path / "batch.npz", SEEDS)
+    select_device("runtime")
+    alone = samadi2017.build(SIZES, sched, seed=SEEDS[1], params=P)
+    result = run_block(alone, TrialBatch(3).split_state(state)[1], *data[1][1], LEARN)
+    np.testing.assert_array_equal(result.counts, results[1].counts)
+    for key, value in alone.get_state().items():
+        np.testing.assert_allclose(value, after[key], rtol=1e-12, atol=1e-12, err_msg=key)
+    reset_device()
