@@ -75,8 +75,8 @@ def measure(formulation: str, batch: int, seeds: list[int], presentations: int, 
             teachers: Path, progress=print) -> dict:
     cfg = config(presentations, batch, formulation)
     t0 = time.perf_counter()
-    manifest = sweep.build_spiking(cfg, work / f"build_{formulation}_{batch}",
-                                   progress=lambda s: None)
+    # one build directory per formulation: make recompiles only the files a batch size changes
+    manifest = sweep.build_spiking(cfg, work / f"build_{formulation}", progress=lambda s: None)
     build_s = time.perf_counter() - t0
     run_s, cpu_s, records = [], [], []
     for start in range(0, len(seeds), batch):
