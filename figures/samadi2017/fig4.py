@@ -43,8 +43,8 @@ from pathlib import Path
 import numpy as np
 
 import spiketeach
-from spiketeach.protocols.samadi2017 import depth_sweep as sweep
 from spiketeach.core.progress import Progress  # noqa: E402
+from spiketeach.protocols.samadi2017 import depth_sweep as sweep
 from spiketeach.results import add_sweep_options, figure_parser
 
 NAME = "fig4"
