@@ -194,7 +194,7 @@ def parse_layers(text: str, dataset: str) -> list[int]:
 def _check_sweep_args(args) -> None:
     """The ranges of ``spiketeach sweep``'s options (its parser lives in protocols.samadi2017.depth_sweep)."""
     for name, minimum in (("trials", 1), ("seed", 0), ("workers", 0), ("n_train", 1),
-                          ("eval_every", 1), ("n_test", 1)):
+                          ("eval_every", 1), ("n_test", 1), ("batch", 1)):
         value = getattr(args, name)
         if value is not None and value < minimum:
             raise UsageError(f"sweep: --{name.replace('_', '-')} must be >= {minimum}, "

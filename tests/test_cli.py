@@ -145,6 +145,7 @@ def test_bad_arguments_are_one_line(args, says, capsys):
     (["--trials", "0"], "--trials must be >= 1"),
     (["--depths", "0-3"], "--depths must look like 1-9"),
     (["--depths", "x"], "--depths must look like 1-9"),
+    (["--batch", "0"], "--batch must be >= 1"),
 ])
 def test_bad_sweep_arguments_are_one_line(args, says, tmp_path, capsys):
     assert main(["sweep", "rate", "--workers", "0", "--out", str(tmp_path), *args]) == 2

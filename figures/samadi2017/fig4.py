@@ -5,9 +5,11 @@ feedback weights. Neural Computation 29(3):578–602, §3.1–3.2.
 
 The teacher–student task of Fig. 3 learned by the spiking network of dynamic LIF cells trained
 by broadcast alignment (eqs. 2.1–2.3, 2.7, 2.11–2.13; :func:`spiketeach.models.samadi2017.spiking.build_ba_network`),
-depths 1…9. Each trial is one run of ONE compiled cpp_standalone binary (every layer can learn;
-depth-k gives the first layers η = 0 at run time), in its own results directory, fanned out on
-Dask (:mod:`spiketeach.protocols.samadi2017.depth_sweep`).
+depths 1…9. ONE compiled cpp_standalone binary (every layer can learn; depth-k gives the first
+layers η = 0 at run time) holds a batch of ``--batch`` independent learners (default: up to 100,
+one depth's trials; :mod:`spiketeach.core.batch`), each identical to the trial run alone; each
+run trains one batch of seeds of one depth in its own results directory, fanned out on Dask
+(:mod:`spiketeach.protocols.samadi2017.depth_sweep`).
 
 Protocol choices (recorded in the JSON):
 
@@ -27,8 +29,8 @@ Protocol choices (recorded in the JSON):
   (``protocol.trials``); ``--trials 100`` runs the paper's count and resumes a reduced run.
 
 Writes ``fig4.png`` and ``.json``; the trials stream to ``output/samadi2017_fig4_sweep_paper``.
-Usage: ``python figures/samadi2017/fig4.py [--quick] [--seed N] [--trials N] [--workers N]
-[--scheduler ADDR] [--out DIR]``.
+Usage: ``python figures/samadi2017/fig4.py [--quick] [--seed N] [--trials N] [--batch N]
+[--workers N] [--scheduler ADDR] [--out DIR]``.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def protocol(quick: bool, trials: int | None = None) -> dict:
 
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_standalone",
         workers: int = 1, scheduler: str | None = None, trials: int | None = None,
-        sweep_dir=None, plot_only: bool = False, progress=print) -> dict:
+        sweep_dir=None, plot_only: bool = False, batch: int | None = None,
+        formulation: str = "reference", progress=print) -> dict:
     """Run (or resume) the spiking sweep, plot and write ``<out_dir>/samadi2017_fig4.{png,json}``."""
     if device != "cpp_standalone":
         raise SystemExit("fig4 re-runs one compiled binary per trial: use --device cpp_standalone")
@@ -96,9 +99,12 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
     out_dir.mkdir(parents=True, exist_ok=True)
     proto = protocol(quick, trials)
     start = time.perf_counter()
+    # trials per run of the binary (the same results for any batch; a short batch is padded)
+    batch = batch or min(proto["trials_per_config"], 100)
     cfg = sweep.SweepConfig(kind="spiking", n_train=proto["n_train"],
                             eval_every=proto["eval_every"], n_test=proto["n_test"],
-                            feedback_gamma=proto["feedback_gamma"])
+                            feedback_gamma=proto["feedback_gamma"], batch=batch,
+                            formulation=formulation)
     seeds = range(seed, seed + proto["trials_per_config"])
     sweep_dir = Path(sweep_dir) if sweep_dir else \
         HERE.parents[1] / "output" / (f"samadi2017_{NAME}_sweep_paper" + ("_quick" if quick else ""))
@@ -114,7 +120,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
                                   if teachers.exists() and not quick else None)
     summary = sweep.summarise(records)
     failed = sorted(k for k, r in records.items() if r["status"] != "done")
-    manifest = json.loads((sweep_dir / "build" / sweep.MANIFEST).read_text())
+    manifest = json.loads((sweep_dir / sweep.spiking_build_name(cfg) / sweep.MANIFEST).read_text())
     fe = summary["final_error"].get(ALG, {})
     checks = {}
     if "9" in fe and "8" in fe:
@@ -130,9 +136,11 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
                   "scheduler": scheduler, "sweep_dir": str(sweep_dir), "plot_only": plot_only,
                   "build_s": manifest["build_s"], "builds": manifest["builds"],
                   "mean_trial_s": float(np.mean(trial_s)) if trial_s else None,
+                  "batch": batch, "formulation": formulation,
                   "presentations_per_trial": manifest["n_presentations"],
-                  "trial_time_note": "wall seconds per trial on one core of a shared 2-core "
-                                     "machine, incl. drawing the teacher when not cached"})
+                  "trial_time_note": "wall seconds per trial (a batch's run shared by its "
+                                     "trials) on one core of a shared 2-core machine, incl. "
+                                     "drawing the teacher when not cached"})
     result = {"paper": PAPER, "ours": ours, "protocol": proto, "seed": seed, "device": device,
               "wall_s": time.perf_counter() - start, "version": spiketeach.__version__,
               "quick": quick}
@@ -149,11 +157,18 @@ def main(argv=None) -> int:
                            device="cpp_standalone", seed="first trial seed")
     add_sweep_options(parser, trials="trials per depth (default 100 as in the paper; 2 with "
                                      "--quick)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="learners per run of the binary (default: the trials per depth, "
+                             "at most 100; same results for any value)")
+    parser.add_argument("--formulation", choices=("reference", "fast"), default="reference",
+                        help="the network's formulation (fast: the same spikes, weights to "
+                             "rounding, less work per step; a sweep directory holds one)")
     args = parser.parse_args(argv)
     with Progress("fig4", unit="trials") as progress:  # trials/s, ETA
         result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                      workers=args.workers, scheduler=args.scheduler, trials=args.trials,
-                     plot_only=args.plot_only, progress=progress)
+                     plot_only=args.plot_only, batch=args.batch,
+                     formulation=args.formulation, progress=progress)
     return 1 if result["ours"]["failed_trials"] else 0
 
 

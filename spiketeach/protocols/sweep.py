@@ -36,7 +36,7 @@ import numpy as np
 from spiketeach.core.progress import report
 from spiketeach.errors import UsageError
 
-__all__ = ["RESULTS", "CONFIG", "Task", "failed_record", "load_results", "run_trials"]
+__all__ = ["RESULTS", "CONFIG", "Task", "batches", "failed_record", "load_results", "run_trials"]
 
 RESULTS = "results.jsonl"
 CONFIG = "config.json"
@@ -52,6 +52,25 @@ class Task:
     fn: Callable
     args: tuple
     trials: list[dict] = field(default_factory=list)
+
+
+def batches(trials: list, size: int, group=lambda t: None) -> list[list]:
+    """Trials in batches of at most ``size`` for one task each (a batched network runs a batch
+    at once, :mod:`spiketeach.core.batch`); only trials with the same ``group(trial)`` share a
+    batch (e.g. what a batched build holds in common). Order kept: batches in the order of
+    their first trial, trials in the given order."""
+    if size < 1:
+        raise ValueError(f"a batch holds at least one trial, got size {size}")
+    open_batches: dict = {}
+    out: list[list] = []
+    for t in trials:
+        key = group(t)
+        current = open_batches.get(key)
+        if current is None or len(current) == size:
+            current = open_batches[key] = []
+            out.append(current)
+        current.append(t)
+    return out
 
 
 def failed_record(ids: dict) -> dict:

@@ -23,12 +23,17 @@ from brian2 import (
 )
 
 import spiketeach.models.brendel2020.equations as eq
-from spiketeach.core.connectivity import dense_indices
+from spiketeach.core.batch import TrialBatch
 
 from .params import Brendel2020Params
 
 __all__ = ["SpikeCodingNetwork", "build_network", "check_weights", "optimal_weights",
-           "initial_weights", "optimal_thresholds"]
+           "initial_weights", "optimal_thresholds", "STATE_VARIABLES"]
+
+#: (object, variable) of what carries over from one run to the next: weights, voltages, filtered
+#: rates and signal traces (``state_views``)
+STATE_VARIABLES = (("feedforward", "F"), ("recurrent", "w"), ("neurons", "V"), ("neurons", "r"),
+                   ("inputs", "x"), ("inputs", "x_ff"))
 
 
 def check_weights(F, omega, D=None) -> tuple[np.ndarray, np.ndarray]:
@@ -105,6 +110,17 @@ class SpikeCodingNetwork:
     weights_monitor: tuple | None
     duration: object
     params: Brendel2020Params
+    #: independent copies in these groups (spiketeach.core.batch), trial-major
+    trials: int = 1
+
+    @property
+    def batch(self) -> TrialBatch:
+        return TrialBatch(self.trials)
+
+    def state_views(self) -> dict:
+        """``{"feedforward.F": view, ...}`` of :data:`STATE_VARIABLES` (a block runner's state)."""
+        return {f"{obj}.{var}": getattr(getattr(self, obj), var)
+                for obj, var in STATE_VARIABLES}
 
     def run(self) -> None:
         """Run the whole stimulus; on a standalone device also generate, compile and run the
@@ -122,7 +138,12 @@ class SpikeCodingNetwork:
         return len(self.neurons)
 
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """(F, Omega) now, as N x J and N x N arrays."""
+        """(F, Omega) now, as N x J and N x N arrays (a batch: trials x N x J, trials x N x N)."""
+        if self.trials > 1:
+            N, J = len(self.neurons) // self.trials, len(self.inputs) // self.trials
+            F = np.stack(self.batch.split(self.feedforward.F[:])).reshape(-1, J, N)
+            omega = np.stack(self.batch.split(self.recurrent.w[:])).reshape(-1, N, N)
+            return F.transpose(0, 2, 1).copy(), omega.transpose(0, 2, 1).copy()
         N, J = len(self.neurons), len(self.inputs)
         F = np.zeros((N, J))
         F[self.feedforward.j[:], self.feedforward.i[:]] = self.feedforward.F[:]
@@ -162,29 +183,50 @@ def build_network(F, omega, stimulus, params: Brendel2020Params | None = None, *
     learning script). ``learn``: apply both rules (else the learning rates are 0).
     ``record_states``: record V, r (neurons) and x (inputs) every step at the step's end.
     ``record_weights_every``: record F and Omega every that many steps.
+
+    A batch (:mod:`spiketeach.core.batch`): ``F`` (trials x N x J), ``omega`` (trials x N x N)
+    and ``stimulus`` (trials x steps x J) build that many independent networks in one, each
+    giving what it gives alone (tests/models/brendel2020/test_brendel2020_batch.py). The noise
+    must be off (``sigma_v = sigma_threshold = 0``): Brian2 draws one random stream for the
+    whole batch, so a noisy trial would not be the trial alone.
     """
     params = params or Brendel2020Params()
-    F, omega = check_weights(F, omega)
-    N, J = F.shape
-    stimulus = np.asarray(stimulus, dtype=float)
-    if stimulus.ndim != 2 or stimulus.shape[1] != J:
-        raise ValueError(f"stimulus must be (steps x {J}) to match F's {J} inputs, got "
-                         f"shape {stimulus.shape}")
-    if not np.all(np.isfinite(stimulus)):
-        raise ValueError("stimulus contains NaN or inf")
+    trials = len(F) if np.ndim(F) == 3 else 1
+    batch = TrialBatch(trials)
+    if trials > 1:
+        if params.sigma_v or params.sigma_threshold:
+            raise ValueError("a batch needs the noise off (sigma_v = sigma_threshold = 0): "
+                             "Brian2 draws one random stream for all its trials")
+        if np.ndim(omega) != 3 or len(omega) != trials or np.ndim(stimulus) != 3 \
+                or len(stimulus) != trials:
+            raise ValueError(f"a batch of {trials} (F of shape trials x N x J) needs omega "
+                             "(trials x N x N) and stimulus (trials x steps x J) too")
+        checked = [check_weights(f, o) for f, o in zip(F, omega)]
+        Fs, omegas = [c[0] for c in checked], [c[1] for c in checked]
+        stimuli = [np.asarray(c, dtype=float) for c in stimulus]
+    else:
+        Fs, omegas = [check_weights(F, omega)[0]], [check_weights(F, omega)[1]]
+        stimuli = [np.asarray(stimulus, dtype=float)]
+    N, J = Fs[0].shape
+    for stim in stimuli:
+        if stim.ndim != 2 or stim.shape[1] != J:
+            raise ValueError(f"stimulus must be (steps x {J}) to match F's {J} inputs, got "
+                             f"shape {stim.shape}")
+        if not np.all(np.isfinite(stim)):
+            raise ValueError("stimulus contains NaN or inf")
     T = np.full(N, params.threshold) if thresholds is None else np.asarray(thresholds, float)
     if T.shape != (N,):
         raise ValueError(f"thresholds must have {N} entries, got shape {T.shape}")
     dt = params.dt * second
 
-    ta = TimedArray(stimulus * Hz, dt=dt, name=f"{name}_stimulus")
-    inputs = NeuronGroup(J, eq.INPUT, method="euler", dt=dt, order=-2,
+    ta = TimedArray(batch.columns(stimuli) * Hz, dt=dt, name=f"{name}_stimulus")
+    inputs = NeuronGroup(batch.cells(J), eq.INPUT, method="euler", dt=dt, order=-2,
                          namespace={"stimulus": ta}, name=f"{name}_inputs")
     inputs.lam = params.lam * Hz
     inputs.lam_ff = params.lam_ff * Hz
-    neurons = NeuronGroup(N, eq.NEURON, threshold=eq.THRESHOLD, reset=eq.RESET, method="euler",
-                          dt=dt, name=f"{name}_neurons")
-    neurons.T = T
+    neurons = NeuronGroup(batch.cells(N), eq.NEURON, threshold=eq.THRESHOLD, reset=eq.RESET,
+                          method="euler", dt=dt, name=f"{name}_neurons")
+    neurons.T = batch.tile(T)
     neurons.lam = params.lam * Hz
     neurons.sigma_v = params.sigma_v / np.sqrt(params.dt) * second ** -0.5
     neurons.sigma_T = params.sigma_threshold
@@ -193,9 +235,9 @@ def build_network(F, omega, stimulus, params: Brendel2020Params | None = None, *
 
     ff = Synapses(inputs, neurons, eq.FEEDFORWARD, on_post=eq.ON_POST_FEEDFORWARD, dt=dt,
                   namespace={"stimulus": ta}, name=f"{name}_feedforward")
-    i, j = dense_indices(J, N)
+    i, j = batch.dense_indices(J, N)
     ff.connect(i=i, j=j)
-    ff.F = F.T.ravel()  # W[j, i] in pre-major order
+    ff.F = batch.stack([f.T.ravel() for f in Fs])  # W[j, i] in pre-major order
     ff.alpha = params.alpha
     ff.eps_ff = params.eps_ff if learn else 0.0
 
@@ -203,9 +245,9 @@ def build_network(F, omega, stimulus, params: Brendel2020Params | None = None, *
                    on_pre={"learn": eq.ON_PRE_LEARN, "jump": eq.ON_PRE_JUMP}, dt=dt,
                    name=f"{name}_recurrent")
     rec.learn.order, rec.jump.order = 0, 1  # the rule reads V before the jumps
-    i, j = dense_indices(N, N)
+    i, j = batch.dense_indices(N, N)
     rec.connect(i=i, j=j)
-    rec.w = omega.T.ravel()
+    rec.w = batch.stack([o.T.ravel() for o in omegas])
     rec.delta = (i == j).astype(float)
     rec.beta = params.beta
     rec.mu = params.mu
@@ -231,4 +273,4 @@ def build_network(F, omega, stimulus, params: Brendel2020Params | None = None, *
     net = Network(*objects, name=f"{name}_network")
     net.run = _run_without_namespace(net)
     return SpikeCodingNetwork(net, neurons, inputs, ff, rec, spikes, states, signal, wmon,
-                              stimulus.shape[0] * dt, params)
+                              stimuli[0].shape[0] * dt, params, trials)

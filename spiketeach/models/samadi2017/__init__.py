@@ -18,6 +18,8 @@ Read the model in :mod:`~spiketeach.models.samadi2017.equations` (the equation s
 
 from __future__ import annotations
 
+import numpy as np
+
 from spiketeach.core.formulations import choose_formulation
 from spiketeach.models.samadi2017.network import BANetwork
 from spiketeach.models.samadi2017.params import SamadiParams
@@ -37,7 +39,7 @@ UNSUPPORTED_DEVICES = {
 }
 
 
-def build(layer_sizes, schedule, *, formulation: str | None = None, params=None, seed: int = 0,
+def build(layer_sizes, schedule, *, formulation: str | None = None, params=None, seed=0,
           feedback: str = "broadcast", depth: int | None = None, weights=None, biases=None,
           feedback_weights=None, target_drive_high: float = 20.0,
           record_layers: bool = False) -> BANetwork:
@@ -45,9 +47,13 @@ def build(layer_sizes, schedule, *, formulation: str | None = None, params=None,
 
     ``formulation``: "reference", "fast" or "genn" (None: "genn" on the genn device, else
     "reference"). The other arguments are those of
-    :func:`~spiketeach.models.samadi2017.spiking.build_ba_network`.
+    :func:`~spiketeach.models.samadi2017.spiking.build_ba_network`; a sequence of seeds builds
+    a batch of independent trials in one network (:mod:`spiketeach.core.batch`; "reference"
+    and "fast" only).
     """
     formulation = choose_formulation(formulation, DEFAULT_FORMULATION)
+    if formulation == "genn" and np.ndim(seed):
+        raise ValueError("the genn formulation builds one trial: pass one seed")
     options = dict(params=params, seed=seed, feedback=feedback, depth=depth, weights=weights,
                    biases=biases, feedback_weights=feedback_weights,
                    target_drive_high=target_drive_high, record_layers=record_layers)

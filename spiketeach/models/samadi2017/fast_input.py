@@ -59,7 +59,8 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses
 
-from spiketeach.core.connectivity import check_weight_matrix, dense_indices
+from spiketeach.core.batch import TrialBatch
+from spiketeach.core.connectivity import check_weight_matrix
 
 __all__ = ["FAST_DRIVE", "FAST_ACCUMULATE", "FAST_CLEAR_SUMS", "FAST_RESTART", "FAST_SYNAPSE", "FAST_FOLD", "LOADED_INPUT", "LOAD_INPUT", "PRESENTATION_START", "PRESENTATION_RESTART", "FOLD_EVENT", "FOLD_EVERY_INPUT", "SKIP_SILENT_MAX_DECAY", "with_fast_drive", "presentation_events", "loaded_input_group", "fast_input_projection", "fold_weights"]
 
@@ -191,20 +192,21 @@ def loaded_input_group(stimulus, clock: Clock, presentation_steps: int, name: st
     return group
 
 def fast_input_projection(inp: NeuronGroup, layer: NeuronGroup, W: np.ndarray,
-                          namespace: dict, name: str) -> Synapses:
+                          namespace: dict, name: str, trials: int = 1) -> Synapses:
     """Forward synapses from ``inp`` (a :func:`loaded_input_group`) to ``layer`` (built with
     :func:`with_fast_drive` and the events :data:`PRESENTATION_START`,
     :data:`PRESENTATION_RESTART`), folded at each presentation boundary. If the layer learns it
     must also run :data:`FAST_ACCUMULATE` every step, after its teaching signal."""
-    W = check_weight_matrix(W, inp, layer)
+    W = check_weight_matrix(W, inp, layer, trials)
+    batch = TrialBatch(trials)  # (every block gets W: trials x the groups' cells per trial)
     if "fold" not in inp.events or "pstart" not in inp.events or inp.clock is not layer.clock:
         raise ValueError(f"{inp.name} must be a loaded_input_group on {layer.name}'s clock")
     presentation_events(layer)
     syn = Synapses(inp, layer, FAST_SYNAPSE, on_pre={"fold": FAST_FOLD},
                    on_event={"fold": "fold"}, clock=layer.clock, namespace=namespace, name=name)
-    i, j = dense_indices(len(inp), len(layer))
+    i, j = batch.dense_indices(W.shape[1], W.shape[0])
     syn.connect(i=i, j=j)
-    syn.w = W.T.ravel()
+    syn.w = batch.tile(W.T.ravel())
     # boundary order in the 'start' slot: load input (0), fold event and clear sums (1),
     # fold (2), restart (3)
     layer.run_on_event("pstart", FAST_CLEAR_SUMS, when="start", order=1)

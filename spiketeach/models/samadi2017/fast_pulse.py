@@ -59,7 +59,8 @@ from __future__ import annotations
 import numpy as np
 from brian2 import NeuronGroup, Synapses
 
-from spiketeach.core.connectivity import check_weight_matrix, dense_indices
+from spiketeach.core.batch import TrialBatch
+from spiketeach.core.connectivity import check_weight_matrix
 from spiketeach.models.samadi2017.fast_input import presentation_events
 
 __all__ = ["PULSE_TRACES", "PULSE_ACCUMULATE", "PULSE_SYNAPSE", "PULSE_ON", "PULSE_OFF", "PULSE_CLEAR_SUMS", "PULSE_FOLD", "PULSE_RESTART", "pulse_projection", "fold_pulse_projection", "pulse_state"]
@@ -139,14 +140,15 @@ dQ = 0
 """
 
 def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
-                     namespace: dict, name: str) -> Synapses:
+                     namespace: dict, name: str, trials: int = 1) -> Synapses:
     """Event-driven learning synapses from the pulsing layer ``pre`` (with a ``pulse_end``
     event, :data:`~spiketeach.models.samadi2017.equations.PULSE_END_EVENT`, and ``pstart``) to
     ``post`` (built with :data:`PULSE_TRACES` and the events ``pstart``, ``prestart`` of
     :mod:`~spiketeach.models.samadi2017.fast_input`; it must run :data:`PULSE_ACCUMULATE` every
     step after its teaching signal). The fold runs at each presentation boundary, on the
     pre cells' ``pstart`` event (every cell, on the network's one clock)."""
-    W = check_weight_matrix(W, pre, post)
+    W = check_weight_matrix(W, pre, post, trials)
+    batch = TrialBatch(trials)  # (every block gets W: trials x the groups' cells per trial)
     if "pulse_end" not in pre.events:
         raise ValueError(f"{pre.name} has no 'pulse_end' event: build it with "
                          "neurons.COUNTED_PULSE_LIF, pulse='counter' and "
@@ -157,9 +159,9 @@ def pulse_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
                    on_pre={"on": PULSE_ON, "off": PULSE_OFF, "fold": PULSE_FOLD},
                    on_event={"on": "spike", "off": "pulse_end", "fold": "pstart"},
                    clock=post.clock, namespace=namespace, name=name)
-    i, j = dense_indices(len(pre), len(post))
+    i, j = batch.dense_indices(W.shape[1], W.shape[0])
     syn.connect(i=i, j=j)
-    syn.X = W.T.ravel()  # DW = 0: Q = 0
+    syn.X = batch.tile(W.T.ravel())  # DW = 0: Q = 0
     # a cell may fire again in the step its pulse ends: switch the old pulse off first
     syn.off.order = -1
     # boundary order in the 'start' slot: clear the sums (1), fold (2), restart (3)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Clock, NeuronGroup, Synapses, TimedArray
 
-from spiketeach.core.connectivity import check_weight_matrix, dense_indices
+from spiketeach.core.batch import TrialBatch
+from spiketeach.core.connectivity import check_weight_matrix
 from spiketeach.models.samadi2017.equations import (
     BIAS_UPDATE,
     COUNTED_RESET,
@@ -119,33 +120,38 @@ def target_group(target_drive: TimedArray, params: SamadiParams, clock: Clock,
                        method="euler", namespace=ns, clock=clock, name=name)
 
 def signed_error_population(n_outputs: int, clock: Clock, name: str = "error", *,
-                            change_events: bool = False) -> NeuronGroup:
+                            change_events: bool = False, trials: int = 1) -> NeuronGroup:
     """The two error populations (positive, then negative) for ``n_outputs`` outputs.
 
     Use ``group[:n_outputs]`` and ``group[n_outputs:]`` for the positive and negative populations.
     With ``change_events`` the cells also emit the ``err_change`` event
-    (:data:`ERROR_CHANGE_EVENT`) for event-driven feedback synapses.
+    (:data:`ERROR_CHANGE_EVENT`) for event-driven feedback synapses. ``trials``: that many
+    independent copies (:mod:`spiketeach.core.batch`), each laid out as above.
     """
+    n_cells = TrialBatch(trials).cells(2 * n_outputs)
     if change_events:
-        group = NeuronGroup(2 * n_outputs, SIGNED_ERROR_NEURONS + ERROR_CHANGE, clock=clock,
+        group = NeuronGroup(n_cells, SIGNED_ERROR_NEURONS + ERROR_CHANGE, clock=clock,
                             name=name, events={"err_change": ERROR_CHANGE_EVENT})
         # resets run after the synapses (which read err_sent) within the same step
         group.run_on_event("err_change", ERROR_CHANGE_RESET)
         group.run_regularly(ERROR_REMEMBER, when="end", name=f"{name}_remember")
     else:
-        group = NeuronGroup(2 * n_outputs, SIGNED_ERROR_NEURONS, clock=clock, name=name)
-    group.polarity = np.r_[np.ones(n_outputs), -np.ones(n_outputs)]
+        group = NeuronGroup(n_cells, SIGNED_ERROR_NEURONS, clock=clock, name=name)
+    group.polarity = TrialBatch(trials).tile(np.r_[np.ones(n_outputs), -np.ones(n_outputs)])
     return group
 
 def connect_to_error_population(source: NeuronGroup, error: NeuronGroup, variable: str,
-                                name: str | None = None) -> Synapses:
-    """One-to-one copies of ``source.a`` into ``error.<variable>`` of both error cells of each output."""
-    k = len(source)
-    if len(error) != 2 * k:
-        raise ValueError(f"error population has {len(error)} cells; expected 2 x {k} outputs")
+                                name: str | None = None, trials: int = 1) -> Synapses:
+    """One-to-one copies of ``source.a`` into ``error.<variable>`` of both error cells of each
+    output (of each of ``trials`` copies)."""
+    if len(error) != 2 * len(source):
+        raise ValueError(f"error population has {len(error)} cells; expected 2 x {len(source)} outputs")
+    batch = TrialBatch(trials)
+    k = batch.per_trial(len(source), source.name)
     syn = Synapses(source, error, f"{variable}_post = a_pre : 1 (summed)", clock=error.clock,
                    name=name or "to_error*")
-    syn.connect(i=np.r_[np.arange(k), np.arange(k)], j=np.arange(2 * k))
+    i, j = batch.block_indices(np.r_[np.arange(k), np.arange(k)], np.arange(2 * k), k, 2 * k)
+    syn.connect(i=i, j=j)
     return syn
 
 def teaching_signal_code(derivative: str = "sech2", gate_positive_drive: bool = True,
@@ -208,22 +214,27 @@ def add_learning_pass(layer: NeuronGroup, teaching_code: str, extra: str = "") -
     layer.run_regularly(code, when="end", order=-1, name=f"{layer.name}_learning")
 
 def forward_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray,
-                       name: str | None = None, namespace: dict | None = None) -> Synapses:
+                       name: str | None = None, namespace: dict | None = None,
+                       trials: int = 1) -> Synapses:
     """All-to-all forward synapses with weights ``W`` (shape: len(post) × len(pre)).
 
     ``namespace`` holds the constants that plasticity code run by these synapses refers to.
+    ``trials``: the groups hold that many copies; each copy's block gets ``W`` (one trial's
+    shape), none connects to another.
     """
-    W = check_weight_matrix(W, pre, post)
+    W = check_weight_matrix(W, pre, post, trials)
+    batch = TrialBatch(trials)
     # the synapses' own code (plasticity) must run on the layers' clock, not Brian2's default
     syn = Synapses(pre, post, FORWARD_SYNAPSE, clock=post.clock, name=name or "forward*",
                    namespace=namespace)
-    i, j = dense_indices(len(pre), len(post))
+    i, j = batch.dense_indices(W.shape[1], W.shape[0])
     syn.connect(i=i, j=j)
-    syn.w = W.T.ravel()
+    syn.w = batch.tile(W.T.ravel())
     return syn
 
 def feedback_projection(error: NeuronGroup, post: NeuronGroup, B: np.ndarray,
-                        name: str | None = None, *, event_driven: bool = False) -> Synapses:
+                        name: str | None = None, *, event_driven: bool = False,
+                        trials: int = 1) -> Synapses:
     """Fixed feedback from the signed error populations to ``post``.
 
     ``B`` has shape (len(post), K) for K outputs; the synapses from the negative-error cells get −B.
@@ -231,9 +242,10 @@ def feedback_projection(error: NeuronGroup, post: NeuronGroup, B: np.ndarray,
     ``err_change`` events) instead of the per-step sum :data:`FEEDBACK_SYNAPSE`.
     """
     B = np.asarray(B, dtype=float)
-    k = len(error) // 2
-    if B.shape != (len(post), k):
-        raise ValueError(f"feedback matrix to {post.name} has shape {B.shape}; expected {(len(post), k)}")
+    batch = TrialBatch(trials)
+    k, n_post = len(error) // 2 // trials, len(post) // trials
+    if B.shape != (n_post, k):
+        raise ValueError(f"feedback matrix to {post.name} has shape {B.shape}; expected {(n_post, k)}")
     signed = np.hstack([B, -B])  # (n_post, 2K)
     if event_driven:
         if "err_change" not in error.events:
@@ -243,7 +255,7 @@ def feedback_projection(error: NeuronGroup, post: NeuronGroup, B: np.ndarray,
                        on_event="err_change", clock=post.clock, name=name or "feedback*")
     else:
         syn = Synapses(error, post, FEEDBACK_SYNAPSE, clock=post.clock, name=name or "feedback*")
-    i, j = dense_indices(2 * k, len(post))
+    i, j = batch.dense_indices(2 * k, n_post)
     syn.connect(i=i, j=j)
-    syn.B = signed.T.ravel()
+    syn.B = batch.tile(signed.T.ravel())
     return syn

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
 
+from spiketeach.core.batch import TrialBatch
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.core.schedule import PresentationSchedule
@@ -50,6 +51,8 @@ class BANetwork(HandleMixin):
     target_drive_high: float = 20.0
     fast_input: bool = False             # first projection in the per-presentation (folded) form
     pulse_projections: list[int] = field(default_factory=list)  # event-driven learning projections
+    #: independent copies of the network in these groups (spiketeach.core.batch), trial-major
+    trials: int = 1
     _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
@@ -57,12 +60,28 @@ class BANetwork(HandleMixin):
         return self.layers[-1]
 
     @property
+    def batch(self) -> TrialBatch:
+        return TrialBatch(self.trials)
+
+    @property
+    def n_outputs(self) -> int:
+        """Output cells of one trial."""
+        return self.layer_sizes[-1]
+
+    @property
     def error_pos(self):
+        self._single("error_pos")
         return self.error[: len(self.output)]
 
     @property
     def error_neg(self):
+        self._single("error_neg")
         return self.error[len(self.output):]
+
+    def _single(self, what: str) -> None:
+        if self.trials != 1:
+            raise ValueError(f"{what} is defined for one trial; this network holds "
+                             f"{self.trials} (split its state with .batch)")
 
     def state_views(self) -> dict[str, object]:
         """Every variable that carries over from one block to the next, by a stable key."""
@@ -93,11 +112,12 @@ class BANetwork(HandleMixin):
         return {"layer_sizes": [int(n) for n in self.layer_sizes],
                 "learning_layers": [int(k) for k in self.learning_layers],
                 "feedback_layers": [int(k) for k in self.feedback],
-                "fast_input": bool(self.fast_input)}
+                "fast_input": bool(self.fast_input), "trials": int(self.trials)}
 
-    def initial_state(self, seed: int) -> dict[str, np.ndarray]:
+    def initial_state(self, seed) -> dict[str, np.ndarray]:
         """The t = 0 state of this network for another ``seed`` (Appendix B), to run the same
-        build (one compiled binary) from a new initialisation."""
+        build (one compiled binary) from a new initialisation. A batch takes one seed per
+        trial (an int: every trial from that seed)."""
         return layout_initial_state(self.state_layout(), self.params, seed)
 
     @property
@@ -130,11 +150,19 @@ class BANetwork(HandleMixin):
     def _folded_pulse_projection(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         syn, pre, post = self.forward[k], self.layers[k - 1], self.layers[k]
         a_pre = (np.asarray(pre.pulse_left[:]) > 0).astype(float)  # eq. 2.3 of COUNTED_PULSE_LIF
-        return fold_pulse_projection(syn.X[:], syn.Q[:], a_pre, post.m[:], post.M[:], post.P[:],
-                                     float(self.params.mu))
+        b, mu = self.batch, float(self.params.mu)
+        folded = [fold_pulse_projection(*parts, mu) for parts in zip(
+            *(b.split(v) for v in (syn.X[:], syn.Q[:], a_pre, post.m[:], post.M[:], post.P[:])))]
+        return b.stack([w for w, _ in folded]), b.stack([dw for _, dw in folded])
 
-    def weights(self) -> list[np.ndarray]:
-        """Forward weight matrices (n_post × n_pre) as they are now."""
+    def weights(self, trial: int | None = None) -> list[np.ndarray]:
+        """Forward weight matrices (n_post × n_pre) as they are now (of trial ``trial`` of a
+        batch)."""
+        if self.trials > 1:
+            if trial is None or not 0 <= trial < self.trials:
+                raise ValueError(f"this network holds {self.trials} trials: pass trial= "
+                                 f"0..{self.trials - 1}")
+            return self._trial_weights(self.batch.split_state(self.get_state())[trial])
         out = []
         for k, (syn, n_in, n_out) in enumerate(zip(self.forward, self.layer_sizes[:-1],
                                                    self.layer_sizes[1:])):
@@ -148,9 +176,26 @@ class BANetwork(HandleMixin):
             out.append(w.reshape(n_in, n_out).T.copy())
         return out
 
+    def _trial_weights(self, state: dict) -> list[np.ndarray]:
+        out = []
+        for k, (n_in, n_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
+            w = state[f"forward{k}.w"]
+            if k == 0 and self.fast_input:
+                w = fold_weights(w, state["forward0.DW"], state["input.a"], state["layer0.m"],
+                                 state["layer0.M"], state["layer0.S"])
+            out.append(w.reshape(n_in, n_out).T.copy())
+        return out
+
 def layout_initial_state(layout: dict, params: SamadiParams, seed: int) -> dict[str, np.ndarray]:
     """:meth:`BANetwork.initial_state` of the network whose :meth:`BANetwork.state_layout` is
-    ``layout``: every key of its ``get_state``, at t = 0 for ``seed`` (Appendix B)."""
+    ``layout``: every key of its ``get_state``, at t = 0 for ``seed`` (Appendix B); a batch's
+    (``layout["trials"]`` > 1) for one seed per trial (an int: every trial from that seed)."""
+    trials = int(layout.get("trials", 1))
+    if trials > 1 or np.ndim(seed):
+        seeds = [int(seed)] * trials if np.ndim(seed) == 0 else [int(s) for s in seed]
+        single = {**layout, "trials": 1}
+        return TrialBatch(trials).stack_states([layout_initial_state(single, params, s)
+                                                for s in seeds])
     sizes = list(layout["layer_sizes"])
     learning = set(layout["learning_layers"])
     W, b, B = initial_values(sizes, params, seed)

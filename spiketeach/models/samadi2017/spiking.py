@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from brian2 import Network, SpikeMonitor
 
+from spiketeach.core.batch import TrialBatch
 from spiketeach.core.clocks import step_clock
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.samadi2017.equations import (
@@ -61,7 +62,7 @@ __all__ = ["PLASTICITY_FORMS", "build_ba_network"]
 PLASTICITY_FORMS = ("reference", "fast")
 
 def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
-                     params: SamadiParams | None = None, seed: int = 0,
+                     params: SamadiParams | None = None, seed=0,
                      feedback: str = "broadcast", depth: int | None = None,
                      weights: list[np.ndarray] | None = None,
                      biases: list[np.ndarray] | None = None,
@@ -80,8 +81,13 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         TimedArrays are built for it (all zeros until a protocol passes real values).
     params : SamadiParams
         Model parameters (paper defaults).
-    seed : int
-        Seeds the Appendix-B initialisation of forward and feedback weights.
+    seed : int or sequence of int
+        Seeds the Appendix-B initialisation of forward and feedback weights. A sequence builds
+        a batch (:mod:`spiketeach.core.batch`): one independent copy of the network per seed in
+        the same groups (N × n cells, block-diagonal synapses, one column block per trial in
+        the stimulus and target TimedArrays; the learning gate, ``depth`` and the learning
+        rates are shared), each trial identical to the network built with its seed alone
+        (tests/models/samadi2017/test_batch.py).
     feedback : {"broadcast", "derivative_free"}
         BA with the cell's own slope (eq. 2.11), or DF (no slope, gate kept).
     depth : int, optional
@@ -111,14 +117,23 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
     if plasticity not in PLASTICITY_FORMS:
         raise ValueError(f"unknown plasticity {plasticity!r}; choose one of {PLASTICITY_FORMS}")
     params = params or SamadiParams()
+    seeds = None if np.ndim(seed) == 0 else [int(s) for s in seed]
+    if seeds is not None and (weights, biases, feedback_weights) != (None, None, None):
+        raise ValueError("a batch (a sequence of seeds) draws each trial's initial values from "
+                         "its seed: set other values as state (state_pairs) instead")
+    trials = len(seeds) if seeds is not None else 1
+    batch = TrialBatch(trials)
+    # a batch is built with its first trial's values everywhere, then given each trial's
     sizes, W0, b0, B0, learning, derivative = network_arguments(
-        layer_sizes, params, seed, feedback, depth, weights, biases, feedback_weights)
+        layer_sizes, params, seeds[0] if seeds else seed, feedback, depth, weights, biases,
+        feedback_weights)
     n_weight_layers = len(sizes) - 1
 
     clock = step_clock(params.dt, "samadi_clock")
     n_in, n_out = sizes[0], sizes[-1]
-    stimulus = schedule.stimulus_array(np.zeros((schedule.n, n_in)), "stimulus")
-    target_drive = schedule.stimulus_array(np.zeros((schedule.n, n_out)), "target_drive")
+    stimulus = schedule.stimulus_array(np.zeros((schedule.n, batch.cells(n_in))), "stimulus")
+    target_drive = schedule.stimulus_array(np.zeros((schedule.n, batch.cells(n_out))),
+                                           "target_drive")
     gate = schedule.gate_array(np.ones(schedule.n))
     # one namespace for every object: synapses resolve the pre/post subexpressions they read
     # (a = stimulus(t, i), iota = learning_gate(t) ...) in their own namespace
@@ -149,17 +164,18 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
             events |= PRESENTATION_START | PRESENTATION_RESTART
         # fast: the pulse timed by a step counter (same spikes as Brian2's refractoriness)
         eqs = COUNTED_PULSE_LIF if fast else DYNAMIC_LIF
-        group = dynamic_lif_group(n, params, clock, extra_equations=extra, namespace=ns,
+        group = dynamic_lif_group(batch.cells(n), params, clock, extra_equations=extra, namespace=ns,
                                   name="output" if is_output else f"hidden{k}",
                                   equations=with_fast_drive(eqs) if fast and k == 0 else eqs,
                                   events=events, pulse="counter" if fast else "refractory")
-        group.b = b0[k]
+        group.b = batch.tile(b0[k])
         if fast and k == 0:
-            syn = fast_input_projection(pre, group, W0[k], ns, name=f"forward{k}")
+            syn = fast_input_projection(pre, group, W0[k], ns, name=f"forward{k}", trials=trials)
         elif k in pulsed:
-            syn = pulse_projection(pre, group, W0[k], ns, name=f"forward{k}")
+            syn = pulse_projection(pre, group, W0[k], ns, name=f"forward{k}", trials=trials)
         else:
-            syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns)
+            syn = forward_projection(pre, group, W0[k], name=f"forward{k}", namespace=ns,
+                                     trials=trials)
         if k in learning:
             group.eta = params.eta_scale / sizes[k] * float(params.dt / params.learning_window)
             if fast:  # teaching signal, bias (and accumulators) in one pass over the cells
@@ -175,14 +191,17 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
         pre = group
 
     target = target_group(target_drive, params, clock)
-    error = signed_error_population(n_out, clock, change_events=plasticity == "fast")
-    to_error = [connect_to_error_population(layers[-1], error, "y", name="output_to_error"),
-                connect_to_error_population(target, error, "y_target", name="target_to_error")]
+    error = signed_error_population(n_out, clock, change_events=plasticity == "fast",
+                                    trials=trials)
+    to_error = [connect_to_error_population(layers[-1], error, "y", name="output_to_error",
+                                            trials=trials),
+                connect_to_error_population(target, error, "y_target", name="target_to_error",
+                                            trials=trials)]
     feedback_syn = {}
     for k in learning:
         feedback_syn[k] = feedback_projection(error, layers[k], _feedback_matrix(k, sizes, B0),
                                               name=f"feedback{k}",
-                                              event_driven=plasticity == "fast")
+                                              event_driven=plasticity == "fast", trials=trials)
 
     out_mon = SpikeMonitor(layers[-1], name="output_spikes")
     layer_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes") for g in layers[:-1]]
@@ -199,7 +218,10 @@ def build_ba_network(layer_sizes: list[int], schedule: PresentationSchedule, *,
                     layer_spikes=layer_mons + [out_mon] if record_layers else [],
                     stimulus=stimulus, target_drive=target_drive, learning_gate=gate,
                     learning_layers=learning, target_drive_high=target_drive_high,
-                    fast_input=fast, pulse_projections=pulsed)
+                    fast_input=fast, pulse_projections=pulsed, trials=trials)
+    if seeds is not None and len(set(seeds)) > 1:  # each trial from its own seed
+        for view, value in ban.state_pairs(ban.initial_state(seeds)):
+            view[:] = value
     return ban
 
 def _check_clocks(objects, clocks) -> None:

@@ -16,7 +16,11 @@ Two kinds of trial:
     per network shape, with every layer able to learn; depth-k freezes the first layers by giving
     them η = 0 through ``run_args`` (exact: their weights, biases and momenta stay at their initial
     values). Each trial is one run of that binary with its own initial weights, stimuli, targets and
-    learning gate, in its own results directory.
+    learning gate, in its own results directory. With ``SweepConfig.batch`` = N > 1 the binary
+    holds N independent learners (:mod:`spiketeach.core.batch`) and one run trains N seeds of one
+    depth together (:func:`run_spiking_batch`; a short batch is filled with copies whose results
+    are dropped): each trial's spikes are those of the trial alone, so the batch size changes the
+    speed, not the results (tests/protocols/test_sweep_batch.py).
 
 How Dask workers run a binary they did not build
     At build time the driver writes ``sweep_manifest.json`` into the build directory: what
@@ -51,6 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from spiketeach.analysis.accuracy import answers_from_counts
+from spiketeach.core.batch import TrialBatch
 from spiketeach.core.progress import Progress
 from spiketeach.core.standalone import run_arg_name, run_binary
 from spiketeach.errors import UsageError
@@ -61,12 +66,13 @@ from spiketeach.protocols.samadi2017.teacher_student import (
     Teacher,
     TeacherStudentTask,
 )
-from spiketeach.protocols.sweep import Task, failed_record, load_results, run_trials
+from spiketeach.protocols.sweep import Task, batches, failed_record, load_results, run_trials
 
 __all__ = ["Trial", "SweepConfig", "make_trials", "load_results", "run_sweep", "teacher_for",
            "trial_data", "presentation_inputs", "run_rate_job", "build_spiking", "state_manifest",
            "check_manifest", "trial_state", "SESSION7", "TARGET_HIGH", "RATE_DEFAULTS",
-           "spiking_values", "run_spiking_trial", "summarise", "add_parser", "run_from_args",
+           "spiking_values", "run_spiking_trial", "run_spiking_batch", "summarise", "add_parser",
+           "run_from_args",
            "SPIKING_ALGORITHM", "MANIFEST", "MANIFEST_VERSION"]
 
 SPIKING_ALGORITHM = "LIF-BA"
@@ -127,6 +133,14 @@ class SweepConfig:
         paper's MNIST estimate of the mean da/dv, is the "session7" variant's value.)
     variant : str
         :meth:`SamadiParams.preset` of the model: "paper" (default) or "session7".
+    batch : int
+        Spiking: trials (seeds of one depth) per run of the compiled binary, all in one network
+        (:mod:`spiketeach.core.batch`). Same results for any value; 1 builds the single-trial
+        binary.
+    formulation : {"reference", "fast"}
+        Spiking: the network's formulation (:func:`spiketeach.models.samadi2017.build`); "fast"
+        gives the same spikes with weights equal to rounding, at less work per step (what
+        counts in a large batch).
     """
 
     kind: str = "rate"
@@ -140,8 +154,14 @@ class SweepConfig:
     chunk: int = 100
     feedback_gamma: float | None = None
     variant: str = "paper"
+    batch: int = 1
+    formulation: str = "reference"
 
     def __post_init__(self):
+        if self.formulation not in ("reference", "fast"):
+            raise ValueError(f"formulation must be 'reference' or 'fast', got {self.formulation!r}")
+        if int(self.batch) != self.batch or self.batch < 1:
+            raise ValueError(f"batch must be a whole number >= 1, got {self.batch!r}")
         if self.kind not in ("rate", "spiking"):
             raise ValueError(f"kind must be 'rate' or 'spiking', got {self.kind!r}")
         if self.n_train % self.eval_every:
@@ -316,7 +336,9 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
     select_device("cpp_standalone", build_dir=build_dir)
     try:
         # every layer can learn; depth-k gives the first layers eta = 0 at run time
-        ban = samadi2017.build(cfg.layer_sizes, schedule, params=params, seed=0,
+        ban = samadi2017.build(cfg.layer_sizes, schedule, params=params,
+                               seed=0 if cfg.batch == 1 else [0] * cfg.batch,
+                               formulation=cfg.formulation,
                                target_drive_high=cfg.target_drive_high)
         # read before run(): afterwards standalone values live only in result files
         eta_on = {str(k): float(np.asarray(ban.layers[k].eta[:]).reshape(-1)[0])
@@ -332,6 +354,11 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
         # from the network's own initial state
         run_values = [(v, int(np.size(init0[k]))) for k, v in views.items()]
         run_values += list(eta_views.values()) + list(timed.values())
+        # the fast formulation's event-driven projections hold W and DW as X and Q
+        pulse = {str(k): {"X": ban.forward[k].X, "Q": ban.forward[k].Q}
+                 for k in ban.pulse_projections}
+        run_values += [(v, int(np.size(init0[f"forward{k}.w"])))
+                       for k, xq in pulse.items() for v in xq.values()]
         mon = ban.output_spikes
         manifest = {"version": MANIFEST_VERSION, "fingerprint": fingerprint,
                     "config": cfg.as_dict(),
@@ -339,12 +366,15 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
                                       project_dir=build_dir),
                     **state_manifest(ban),
                     "eta_vars": {k: {"name": run_arg_name(v)} for k, v in eta_views.items()},
-                    "timed": {k: {"name": run_arg_name(v)} for k, v in timed.items()}}
+                    "timed": {k: {"name": run_arg_name(v)} for k, v in timed.items()},
+                    "pulse_vars": {k: {var: run_arg_name(v) for var, v in xq.items()}
+                                   for k, xq in pulse.items()}}
         manifest.update({"eta_on": eta_on, "learn_flags": flags.tolist(),
                          "n_presentations": schedule.n,
                          "presentation_s": float(params.presentation),
                          "settle_s": float(params.settle), "gate_dt_s": float(schedule.gate_dt),
-                         "n_outputs": cfg.layer_sizes[-1], "builds": _count_build(build_dir),
+                         "n_outputs": cfg.layer_sizes[-1], "trials": int(cfg.batch),
+                         "builds": _count_build(build_dir),
                          "build_s": time.perf_counter() - t0})
     finally:
         reset_device()
@@ -388,7 +418,9 @@ def _count_build(build_dir: Path) -> int:
 
 def _fingerprint(cfg: SweepConfig) -> str:
     d = cfg.as_dict()
-    d = {k: d[k] for k in ("layer_sizes", "n_train", "eval_every", "n_test", "target_drive_high")}
+    d = {k: d[k] for k in ("layer_sizes", "n_train", "eval_every", "n_test", "target_drive_high")
+         + (("batch",) if cfg.batch != 1 else ())
+         + (("formulation",) if cfg.formulation != "reference" else ())}  # (old builds' prints)
     return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -415,18 +447,33 @@ def trial_state(manifest: dict, seed: int, params: SamadiParams) -> dict[str, np
     return {k: state[k] for k in manifest["state_vars"]}
 
 
-def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tuple[dict, dict]:
-    """run-time values of one spiking trial, and the labels/flags to score it."""
+def spiking_values(manifest: dict, depth: int, seed, cache_dir=None) -> tuple[dict, dict]:
+    """run-time values of one spiking trial, and the labels/flags to score it; for a batched
+    build (``manifest["trials"]`` = N > 1) ``seed`` is a list of N seeds (one per trial) and
+    the labels are (N, presentations)."""
     from spiketeach.protocols.samadi2017.training import targets_to_drive
 
     check_manifest(manifest)
     cfg = SweepConfig(**manifest["config"])
     sizes = cfg.layer_sizes
     flags = np.asarray(manifest["learn_flags"])
-    inputs, labels = presentation_inputs(cfg, seed, cache_dir)
+    batch = TrialBatch(int(manifest.get("trials", 1)))
+    seeds = [int(s) for s in np.atleast_1d(seed)]
+    if len(seeds) != batch.trials or (batch.trials == 1 and np.ndim(seed)):
+        raise ValueError(f"the build runs {batch.trials} trial(s) at once; got seeds {seed!r}")
+    single = {**manifest, "state_layout": {**manifest["state_layout"], "trials": 1}}
+    data = [presentation_inputs(cfg, s, cache_dir) for s in seeds]
     # the sweep's parameters (its feedback gamma), as the rate trials of the same seed
-    state = trial_state(manifest, seed, cfg.params)
+    state = batch.stack_states([trial_state(single, s, cfg.params) for s in seeds])
     values = {manifest["state_vars"][k]["name"]: v for k, v in state.items()}
+    if manifest.get("pulse_vars"):  # W, DW of the event-driven projections as their X, Q
+        from spiketeach.models.samadi2017.fast_pulse import pulse_state
+
+        full = batch.stack_states([layout_initial_state(single["state_layout"], cfg.params, s)
+                                   for s in seeds])
+        for k, names in manifest["pulse_vars"].items():
+            X, Q = pulse_state(full[f"forward{k}.w"], full[f"forward{k}.DW"], cfg.params.mu)
+            values[names["X"]], values[names["Q"]] = X, Q
     n_layers = len(sizes) - 1
     for k, spec in manifest["eta_vars"].items():
         frozen = int(k) < n_layers - depth
@@ -435,10 +482,11 @@ def spiking_values(manifest: dict, depth: int, seed: int, cache_dir=None) -> tup
     off = round(manifest["settle_s"] / manifest["gate_dt_s"])
     window = np.ones(per)
     window[:off] = 0.0
-    values[manifest["timed"]["stimulus"]["name"]] = inputs
-    values[manifest["timed"]["target_drive"]["name"]] = targets_to_drive(
-        labels, sizes[-1], cfg.target_drive_high)
+    values[manifest["timed"]["stimulus"]["name"]] = batch.columns([x for x, _ in data])
+    values[manifest["timed"]["target_drive"]["name"]] = batch.columns(
+        [targets_to_drive(y, sizes[-1], cfg.target_drive_high) for _, y in data])
     values[manifest["timed"]["learning_gate"]["name"]] = (flags[:, None] * window).ravel()
+    labels = np.stack([y for _, y in data]) if np.ndim(seed) else data[0][1]
     return values, {"labels": labels, "flags": flags}
 
 
@@ -470,6 +518,57 @@ def run_spiking_trial(manifest: dict, depth: int, seed: int, results_root: str |
         return _failed(trial)
 
 
+def run_spiking_batch(manifest: dict, depth: int, seeds, results_root: str | os.PathLike,
+                      cache_dir=None, keep_results: bool = False) -> list[dict]:
+    """LIF-BA trials of one depth, ``manifest["trials"]`` seeds per run of a batched binary
+    (in ``results_root/d<depth>_s<first seed>_b<N>``); one record per seed, in order.
+
+    A seed whose values cannot be made (e.g. no teacher) is recorded as failed with its seed and
+    left out; a short batch is filled with copies of its first trial, whose results are dropped
+    (trials do not interact); a failing run fails the seeds it held.
+    """
+    n = int(manifest.get("trials", 1))
+    cfg = SweepConfig(**manifest["config"])
+    records, ready = {}, []
+    for seed in seeds:  # a bad seed fails alone, before any run
+        try:
+            presentation_inputs(cfg, seed, cache_dir)
+            ready.append(int(seed))
+        except Exception:
+            records[int(seed)] = _failed(Trial(SPIKING_ALGORITHM, int(depth), int(seed)))
+    for start in range(0, len(ready), n):
+        chunk = ready[start:start + n]
+        t0 = time.perf_counter()
+        try:
+            padded = chunk + [chunk[0]] * (n - len(chunk))
+            values, meta = spiking_values(manifest, depth, padded if n > 1 else padded[0],
+                                          cache_dir)
+            rdir = Path(results_root) / f"d{depth}_s{chunk[0]}_b{n}"
+            spikes = run_binary(manifest, values, rdir)
+            per_trial = TrialBatch(n).split_spikes(spikes["i"], spikes["t"], manifest["n_outputs"])
+            labels = np.reshape(meta["labels"], (n, -1))
+            wall = (time.perf_counter() - t0) / len(chunk)
+            for k, seed in enumerate(chunk):
+                records[seed] = _score(manifest, cfg, depth, seed, *per_trial[k], labels[k],
+                                       meta["flags"], wall)
+            if not keep_results:
+                shutil.rmtree(rdir, ignore_errors=True)
+        except Exception:
+            for seed in chunk:
+                records[seed] = _failed(Trial(SPIKING_ALGORITHM, int(depth), seed))
+    return [records[int(s)] for s in seeds]
+
+
+def _score(manifest, cfg, depth, seed, spike_i, spike_t, labels, flags, wall_s) -> dict:
+    trial = Trial(SPIKING_ALGORITHM, int(depth), int(seed))
+    answers = answers_from_counts(_window_counts(spike_i, spike_t, manifest))
+    curve = (answers != labels)[flags == 0].reshape(-1, cfg.n_test).mean(axis=1)
+    return {**trial.ids, "status": "done", "final_error": float(curve[-1]),
+            "curve": [float(c) for c in curve],
+            "examples": list(range(0, cfg.n_train + 1, cfg.eval_every)),
+            "n_spikes": int(len(spike_i)), "wall_s": wall_s, "batch": int(manifest["trials"])}
+
+
 def _window_counts(spike_i, spike_t, manifest) -> np.ndarray:
     T, S, n = manifest["presentation_s"], manifest["settle_s"], manifest["n_presentations"]
     k = np.floor(spike_t / T + 1e-9).astype(int)
@@ -483,7 +582,10 @@ def _window_counts(spike_i, spike_t, manifest) -> np.ndarray:
 
 def _tasks(cfg: SweepConfig, todo: list[Trial], call) -> list[Task]:
     """Group trials into tasks: rate trials of one (algorithm, depth) in chunks of seeds."""
-    if cfg.kind == "spiking":  # seed outermost: a partial sweep has every depth of its seeds
+    if cfg.kind == "spiking" and cfg.batch > 1:  # a batch: seeds of one depth (eta is shared)
+        jobs = batches(sorted(todo, key=lambda t: (t.seed, t.algorithm, t.depth)), cfg.batch,
+                       group=lambda t: (t.algorithm, t.depth))
+    elif cfg.kind == "spiking":  # seed outermost: a partial sweep has every depth of its seeds
         jobs = [[t] for t in sorted(todo, key=lambda t: (t.seed, t.algorithm, t.depth))]
     else:
         groups: dict[tuple, list[Trial]] = {}
@@ -535,15 +637,27 @@ def run_sweep(cfg: SweepConfig, trials: list[Trial], out_dir: str | os.PathLike,
         if cfg.kind == "rate":
             return _tasks(cfg, todo, lambda job: (run_rate_job, (
                 cfg.as_dict(), job[0].algorithm, job[0].depth, [t.seed for t in job], cache)))
-        manifest = build_spiking(cfg, build_dir or out_dir / "build", progress=progress)
+        manifest = build_spiking(cfg, build_dir or out_dir / spiking_build_name(cfg),
+                                 progress=progress)
+        if cfg.batch > 1:
+            return _tasks(cfg, todo, lambda job: (run_spiking_batch, (
+                manifest, job[0].depth, [t.seed for t in job], str(out_dir / "runs"), cache,
+                keep_runs)))
         return _tasks(cfg, todo, lambda job: (run_spiking_trial, (
             manifest, job[0].depth, job[0].seed, str(out_dir / "runs"), cache, keep_runs)))
 
-    # chunk only groups trials into tasks; every other field changes the results
+    # chunk and batch only group trials into tasks (a batch's trials equal the trials alone);
+    # every other field changes the results
     return run_trials(trials, out_dir, make_tasks, config=cfg.as_dict(),
                       config_defaults=SweepConfig(kind=cfg.kind).as_dict(),
-                      config_ignore=("chunk",), workers=workers, scheduler=scheduler,
+                      config_ignore=("chunk", "batch"), workers=workers, scheduler=scheduler,
                       progress=progress, on_result=on_result)
+
+
+def spiking_build_name(cfg: SweepConfig) -> str:
+    """The build directory's name under a sweep's output directory: ``build`` for the
+    single-trial binary, ``build_batch<N>`` for a batched one (both may serve one sweep)."""
+    return "build" if cfg.batch == 1 else f"build_batch{cfg.batch}"
 
 
 def summarise(records: dict[str, dict]) -> dict:
@@ -582,6 +696,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--eval-every", type=int, default=None)
     p.add_argument("--n-test", type=int, default=None)
     p.add_argument("--eta-scale", type=float, default=None, help="eta = ETA_SCALE / fan-in")
+    p.add_argument("--batch", type=int, default=None,
+                   help="spiking: seeds of one depth per run of a batched binary (same results)")
     p.add_argument("--workers", type=int, default=1,
                    help="processes of a local Dask cluster (0: no Dask, run here)")
     p.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
@@ -604,7 +720,8 @@ def run_from_args(args) -> int:
     spiking = args.kind == "spiking"
     defaults = SPIKING_DEFAULTS if spiking else RATE_DEFAULTS
     overrides = {k: v for k, v in (("n_train", args.n_train), ("eval_every", args.eval_every),
-                                   ("n_test", args.n_test), ("eta_scale", args.eta_scale))
+                                   ("n_test", args.n_test), ("eta_scale", args.eta_scale),
+                                   ("batch", args.batch))
                  if v is not None}
     cfg = SweepConfig(kind=args.kind, **(defaults | overrides))
     algs = (args.algorithms.split(",") if args.algorithms

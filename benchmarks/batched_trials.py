@@ -1,0 +1,205 @@
+"""Batched trials: trials per minute of the spiking Fig. 4 learner at batch 1, 10, 100, 1000.
+
+Samadi A, Lillicrap TP, Tweed DB (2017), Neural Computation 29(3):578–602, §3.1–3.2: the
+2-10×8-2 LIF learner of the depth-of-learning sweep (Fig. 4), trained by broadcast alignment,
+all nine layers learning (depth 9, the costliest).
+
+For each batch size N, in this one script, on cpp_standalone with one thread:
+:func:`~spiketeach.protocols.samadi2017.depth_sweep.build_spiking` compiles ONE binary holding N
+independent learners (:mod:`spiketeach.core.batch`: groups of N·n cells, block-diagonal
+synapses, per-trial TimedArray columns), and
+:func:`~spiketeach.protocols.samadi2017.depth_sweep.run_spiking_batch` runs N seeds in one run of
+it — what a Dask worker of the batched sweep does. Batch 1 is the baseline (the single-trial
+binary the sweep used before, one run per trial, averaged over ``--base-trials`` runs). The rate
+is trials per wall minute of the runs (writing the trial values, running the binary, reading
+and scoring the spikes; compilation is reported apart, it is paid once per sweep).
+
+Scaled down: a trial here has ``--presentations`` presentations (default 110: a test set of 10
+before and after two blocks of 40 training examples) instead of the figure's 11 100, so that
+batch 1000 runs in minutes; per-trial cost is linear in presentations, so the ratios carry over
+(the fixed cost of starting a run, which favours batches, is measured by the batch-1 runs and
+is small at this length). The machine is shared, so besides wall time each run's CPU time is
+measured (this process's and the binary's, ``getrusage``): the CPU-time rates are what one
+dedicated core would give and are the ones compared (``speedup_per_trial``); the wall-time
+rates are reported beside them. The teachers are random (unbalanced) networks of the teacher's shape
+written into a scratch cache: a class-balanced draw takes seconds per seed and does not change
+the speed. Each batched run is checked against the batch-1 runs of the same seeds (same test
+errors and spike counts: the batch changes the speed, not the results).
+
+Writes ``benchmarks/results/batched_trials.json`` with ``speedup_per_trial`` (batch 100's
+trials/min over batch 1's; the issue's target on one core: ≥ 3).
+Usage: ``python benchmarks/batched_trials.py [--quick] [--batches 1,10,100,1000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import spiketeach
+from spiketeach.protocols.samadi2017 import depth_sweep as sweep
+from spiketeach.protocols.samadi2017.teacher_student import TEACHER_SIZES
+
+HERE = Path(__file__).resolve().parent
+DEPTH = 9
+
+
+def random_teachers(path: Path, seeds) -> None:
+    """Teachers of the right shape in the sweep's cache format (speed only: not balanced)."""
+    path.mkdir(parents=True, exist_ok=True)
+    pairs = list(zip(TEACHER_SIZES[:-1], TEACHER_SIZES[1:]))
+    for seed in seeds:
+        rng = np.random.default_rng([seed, 77])
+        np.savez(path / f"teacher_{seed}.npz",
+                 **{f"W{k}": rng.normal(0, 2 / np.sqrt(a), (b, a)) for k, (a, b) in enumerate(pairs)},
+                 **{f"b{k}": rng.normal(0, 0.5, b) for k, (a, b) in enumerate(pairs)})
+
+
+def config(presentations: int, batch: int, formulation: str = "reference") -> sweep.SweepConfig:
+    n_test = max(1, presentations // 11)
+    eval_every = max(1, (presentations - 3 * n_test) // 2)
+    return sweep.SweepConfig(kind="spiking", n_train=2 * eval_every, eval_every=eval_every,
+                             n_test=n_test, batch=batch, formulation=formulation)
+
+
+def measure(formulation: str, batch: int, seeds: list[int], presentations: int, work: Path,
+            teachers: Path, progress=print) -> dict:
+    cfg = config(presentations, batch, formulation)
+    t0 = time.perf_counter()
+    # one build directory per formulation: make recompiles only the files a batch size changes
+    manifest = sweep.build_spiking(cfg, work / f"build_{formulation}", progress=lambda s: None)
+    build_s = time.perf_counter() - t0
+    run_s, cpu_s, records = [], [], []
+    for start in range(0, len(seeds), batch):
+        t, c = time.perf_counter(), _cpu()
+        recs = sweep.run_spiking_batch(manifest, DEPTH, seeds[start:start + batch],
+                                       work / f"runs_{formulation}_{batch}", cache_dir=teachers)
+        run_s.append(time.perf_counter() - t)
+        cpu_s.append(_cpu() - c)
+        bad = [r for r in recs if r["status"] != "done"]
+        if bad:
+            raise RuntimeError(bad[0]["error"])
+        records += recs
+    per_min = 60 * len(seeds) / sum(cpu_s)
+    per_min_wall = 60 * len(seeds) / sum(run_s)
+    progress(f"{formulation} batch {batch}: {len(seeds)} trials in {sum(cpu_s):.1f} CPU s, "
+             f"{sum(run_s):.1f} wall s ({per_min:.1f} trials per CPU minute, {per_min_wall:.1f} "
+             f"per wall minute; build {build_s:.0f} s)")
+    return {"batch": batch, "trials": len(seeds), "runs": len(run_s), "run_s": run_s,
+            "cpu_s": cpu_s, "build_s": build_s, "trials_per_min": per_min,
+            "trials_per_wall_min": per_min_wall,
+            "trial_presentations_per_s": per_min / 60 * len(sweep.spiking_schedule_flags(cfg)),
+            "records": records}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the binaries) so far."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--batches", default="1,10,100,1000", help="batch sizes (comma-separated)")
+    parser.add_argument("--presentations", type=int, default=110,
+                        help="presentations per trial (the figure: 11 100)")
+    parser.add_argument("--base-trials", type=int, default=10,
+                        help="batch-1 runs averaged for the baseline")
+    parser.add_argument("--formulations", default="reference,fast",
+                        help="reference (as the Fig. 4 sweep ran) and/or fast (same spikes, "
+                             "less work per step)")
+    parser.add_argument("--quick", action="store_true", help="batches 1 and 10, 22 presentations")
+    parser.add_argument("--out", default=str(HERE / "results"))
+    args = parser.parse_args(argv)
+    sizes = [1, 10] if args.quick else [int(b) for b in args.batches.split(",")]
+    presentations = 22 if args.quick else args.presentations
+    base_trials = 2 if args.quick else args.base_trials
+    if 1 not in sizes:
+        parser.error("the baseline, batch 1, must be among --batches")
+    work = Path(tempfile.mkdtemp(prefix="spiketeach-batched-bench-"))
+    teachers = work / "teachers"
+    random_teachers(teachers, range(max(sizes + [base_trials])))
+    forms = args.formulations.split(",")
+    results = {f: {} for f in forms}
+    try:
+        for n in sizes:
+            for form in forms:
+                seeds = list(range(base_trials if n == 1 else n))
+                results[form][n] = measure(form, n, seeds, presentations, work, teachers)
+                # written after every measurement: a long run stopped early keeps what it has
+                write(results, args, presentations, done=False)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write(results, args, presentations, done=True)
+    return 0
+
+
+def write(results: dict, args, presentations: int, done: bool) -> None:
+    forms = list(results)
+    # every seed that the reference at batch 1 ran: the same test errors and spike counts
+    base = {r["seed"]: r for r in results[forms[0]][1]["records"]}
+    same = {form: {str(n): all(r["curve"] == base[r["seed"]]["curve"]
+                               and r["n_spikes"] == base[r["seed"]]["n_spikes"]
+                               for r in res["records"] if r["seed"] in base)
+                   for n, res in by_n.items()} for form, by_n in results.items()}
+    rate = {form: {n: res["trials_per_min"] for n, res in by_n.items()}
+            for form, by_n in results.items()}
+    wall = {form: {str(n): res["trials_per_wall_min"] for n, res in by_n.items()}
+            for form, by_n in results.items()}
+    speedup = {form: {str(n): r[n] / r[1] for n in r} for form, r in rate.items() if 1 in r}
+    ref1 = rate[forms[0]][1]
+    over_fig4 = {form: {str(n): r[n] / ref1 for n in r} for form, r in rate.items()}
+    main_form = forms[0]
+    cfg = config(presentations, 1)
+    result = {
+        "benchmark": "batched_trials",
+        "network": "-".join(map(str, sweep.LEARNER_SIZES)), "depth": DEPTH,
+        "formulations": forms,
+        "device": "cpp_standalone, 1 thread",
+        "presentations_per_trial": int(len(sweep.spiking_schedule_flags(cfg))),
+        "figure_presentations_per_trial": 11_100,
+        "config": {k: v for k, v in cfg.as_dict().items() if k not in ("batch", "formulation")},
+        "batches": {form: {str(n): {k: v for k, v in res.items() if k != "records"}
+                           for n, res in by_n.items()} for form, by_n in results.items()},
+        "trials_per_min": {form: {str(n): v for n, v in r.items()} for form, r in rate.items()},
+        "trials_per_wall_min": wall,
+        "rate_note": "trials per minute of CPU time (this process + the binary; the machine is "
+                     "shared); trials_per_wall_min beside it",
+        "speedup_over_batch1": speedup,
+        "speedup_over_reference_batch1": over_fig4,
+        # the batch's gain on the network as the Fig. 4 sweep built it (the first formulation)
+        "speedup_per_trial": speedup.get(main_form, {}).get("100"),
+        "speedup_per_trial_formulation": main_form,
+        "target_speedup_per_trial": 3.0,
+        "target_holds": {form: (s["100"] >= 3.0) if "100" in s else None
+                         for form, s in speedup.items()},
+        "same_results_as_reference_batch1": same,
+        "teachers": "random, unbalanced (speed only)",
+        "machine": platform.platform(), "cpus": os.cpu_count(),
+        "cpu_note": "one core of a shared 2-core machine (other jobs running: timings noisy)",
+        "version": spiketeach.__version__, "quick": args.quick, "complete": done,
+        "load_average": os.getloadavg(),
+    }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / "batched_trials.json.tmp"
+    tmp.write_text(json.dumps(result, indent=1))
+    os.replace(tmp, out / ("batched_trials_quick.json" if args.quick else "batched_trials.json"))
+    if done:
+        for form in forms:
+            print(f"{form}: trials per CPU minute " + ", ".join(
+                f"batch {n}: {r:.1f}" for n, r in rate[form].items())
+                + f"; over batch 1: {speedup.get(form)}; same results: {same[form]}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
