@@ -13,9 +13,10 @@ learning in Brian2 to rewrite (the gradient is computed in numpy, :mod:`.adjoint
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Clock, Network, StateMonitor, TimedArray, second
+from brian2 import Network, StateMonitor, TimedArray, second
 
 import spiketeach.models.huh2018.equations as eq
+from spiketeach.core.clocks import step_clock
 
 from .layers import dense_synapses, inputs, neurons, readout, voltage_name
 from .network import Huh2018Network
@@ -35,7 +36,7 @@ def build_reference(weights: Weights, steps: int, params: Huh2018Params | None =
     steps = int(steps)
     if not isinstance(weights, Weights):
         raise ValueError(f"weights must be a Weights (U, W, b, O), got {type(weights).__name__}")
-    clock = Clock(params.dt * second, name=f"{name}_clock")
+    clock = step_clock(params.dt * second, f"{name}_clock")
     stimulus = TimedArray(np.zeros((steps, weights.n_in)), dt=params.dt * second,
                           name=f"{name}_stimulus")
     cells = neurons(weights.n, params, clock, f"{name}_neurons")
