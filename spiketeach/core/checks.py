@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["check_positive", "check_nonnegative"]
+__all__ = ["check_finite", "check_positive", "check_nonnegative"]
 
 
-def _finite(name: str, value) -> float:
+def check_finite(name: str, value) -> float:
+    """``value`` as a float if it is a finite number, else a ValueError naming ``name``."""
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -19,7 +20,7 @@ def _finite(name: str, value) -> float:
 
 def check_positive(name: str, value) -> float:
     """``value`` as a float if it is finite and > 0, else a ValueError naming ``name``."""
-    v = _finite(name, value)
+    v = check_finite(name, value)
     if v <= 0:
         raise ValueError(f"{name} must be finite and > 0, got {value!r}")
     return v
@@ -27,7 +28,7 @@ def check_positive(name: str, value) -> float:
 
 def check_nonnegative(name: str, value) -> float:
     """``value`` as a float if it is finite and >= 0, else a ValueError naming ``name``."""
-    v = _finite(name, value)
+    v = check_finite(name, value)
     if v < 0:
         raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
     return v

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
-from spiketeach.core.checks import check_nonnegative, check_positive
+from spiketeach.core.checks import check_finite, check_nonnegative, check_positive
 
 __all__ = ["Huh2018Params", "NEURONS", "GATES"]
 
@@ -107,7 +107,7 @@ class Huh2018Params:
             if f.name in _POSITIVE:
                 object.__setattr__(self, f.name, check_positive(f.name, value))
             elif f.name in _FINITE:
-                object.__setattr__(self, f.name, _finite(f.name, value))
+                object.__setattr__(self, f.name, check_finite(f.name, value))
         for name in ("input_scale", "recurrent_scale", "bias_std", "readout_scale"):
             check_nonnegative(name, getattr(self, name))
         if self.dt >= self.tau_s:
@@ -141,13 +141,3 @@ class Huh2018Params:
     def sigma_gate(self) -> float:
         """Standard deviation of the QIF's smooth (Gaussian) gate, the boxcar's delta / sqrt 12."""
         return self.delta / math.sqrt(12.0)
-
-
-def _finite(name, value) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return v
