@@ -22,7 +22,11 @@ distributions, other draws), so the accuracies are two samples of the same proce
 
 Writes ``benchmarks/results/emstdp_vs_authors.json``: ``samples_per_cpu_s.ours``,
 ``samples_per_cpu_s.authors``, ``speedup_cpu`` (ours / authors), the wall-clock rates, and
-``test_accuracy.ours`` / ``.authors``.
+``test_accuracy.ours`` / ``.authors``; and copies the run's headline (``samples_per_cpu_s``,
+``speedup_cpu``, ``side_by_side``: its protocol and accuracies) into
+``benchmarks/results/emstdp_speed.json``, the speed record of this family, so that one file
+holds both codes' rates from one run (``--merge-from FILE`` copies an earlier run's result
+without running anything).
 
 Usage::
 
@@ -60,6 +64,7 @@ from spiketeach.protocols.shrestha2019.training import (
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "results" / "emstdp_vs_authors.json"
+SPEED = HERE / "results" / "emstdp_speed.json"
 SIZES = [784, 100, 10]
 
 
@@ -110,6 +115,36 @@ def authors(data, *, n_train: int, n_test: int, seed: int, authors_dir, python) 
         return json.loads(out.read_text())
 
 
+def _write_json(path: Path, result: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(result, indent=1))
+    tmp.replace(path)
+
+
+def merge_into_speed(result: dict, source: Path, speed: Path = SPEED) -> dict:
+    """Copy one side-by-side run's headline into the family's speed record (issue 17 asks
+    ``emstdp_speed.json`` for both codes' samples per CPU second from one run); everything
+    else in that file is ``emstdp_speed.py``'s and is kept."""
+    if result.get("quick"):
+        raise ValueError(f"{source} is a --quick run; its rates are not a measurement")
+    missing = [k for k in ("samples_per_cpu_s", "speedup_cpu", "protocol") if k not in result]
+    if missing:
+        raise ValueError(f"{source} is not an emstdp_vs_authors result (no {', '.join(missing)})")
+    record = json.loads(speed.read_text()) if speed.exists() else {}
+    record["samples_per_cpu_s"] = dict(result["samples_per_cpu_s"])
+    record["speedup_cpu"] = result["speedup_cpu"]
+    record["side_by_side"] = {
+        "source": f"benchmarks/results/{source.name} (benchmarks/emstdp_vs_authors.py)",
+        "sizes": result["protocol"]["sizes"], "T": result["protocol"]["T"],
+        "n_train": result["protocol"]["n_train"], "n_test": result["protocol"]["n_test"],
+        "samples_per_s": result["samples_per_s"], "speedup_wall": result["speedup_wall"],
+        "test_accuracy": result["test_accuracy"], "seed": result["seed"],
+        "version": result["version"]}
+    _write_json(speed, record)
+    return record
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--authors-dir", default=os.environ.get("EMSTDP_AUTHORS_DIR"),
@@ -125,7 +160,20 @@ def main(argv=None) -> int:
                         help="our timing (default the code's; 'paper' shows what it changes)")
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))
+    parser.add_argument("--speed-out", default=str(SPEED),
+                        help="the speed record the headline is copied into")
+    parser.add_argument("--merge-from", default=None,
+                        help="copy this earlier result's headline into --speed-out; run nothing")
     args = parser.parse_args(argv)
+    if args.merge_from:
+        source = Path(args.merge_from)
+        if not source.exists():
+            parser.error(f"--merge-from: no file {source}")
+        try:
+            merge_into_speed(json.loads(source.read_text()), source, Path(args.speed_out))
+        except ValueError as exc:
+            parser.error(str(exc))
+        return 0
     if not args.authors_dir or not (Path(args.authors_dir) / "EMSTDP_algo.py").exists():
         parser.error("--authors-dir must name a folder holding the authors' EMSTDP_algo.py")
     if args.quick:
@@ -170,10 +218,9 @@ def main(argv=None) -> int:
         "version": spiketeach.__version__, "quick": args.quick,
     }
     out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=1))
-    tmp.replace(out)
+    _write_json(out, result)
+    if not args.quick:
+        merge_into_speed(result, out, Path(args.speed_out))
     print(json.dumps({k: result[k] for k in ("samples_per_cpu_s", "speedup_cpu",
                                               "test_accuracy")}, indent=1))
     return 0
