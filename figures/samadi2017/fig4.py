@@ -45,7 +45,7 @@ import numpy as np
 import spiketeach
 from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.protocols.samadi2017 import depth_sweep as sweep
-from spiketeach.results import add_sweep_options, figure_parser
+from spiketeach.results import add_sweep_options, figure_parser, write_result
 
 NAME = "fig4"
 HERE = Path(__file__).resolve().parent
@@ -57,6 +57,8 @@ PAPER = {
     "claims": {
         "depth9_below_depth8": "the spiking BA learner with all 9 layers learning ends below the "
                                "one with 8: useful learning nine layers upstream of the output",
+        "spiking_BA_about_as_good_as_rate_BA": "§3.2: the spiking network learns about as well "
+                                               "as the rate network of Fig. 3 (BA)",
     },
     "trials_per_depth": 100,
     "values": "the paper shows curves only (no numbers in the text)",
@@ -88,10 +90,67 @@ def protocol(quick: bool, trials: int | None = None) -> dict:
     }
 
 
+#: "about as good as": our reading of the paper's words as an equivalence margin on the paired
+#: difference of final error rates (the paper gives no numbers): within 2 percentage points.
+ABOUT_AS_GOOD_MARGIN = 0.02
+#: the Fig. 3 (rate) trials the spiking ones are paired with: the same seeds draw the same teacher
+RATE_SWEEP_DIR = HERE.parents[1] / "output" / "samadi2017_fig3_sweep_paper"
+
+
+def _rate_ba_at(rate_records: dict, examples: int) -> dict:
+    """Rate BA error per (depth, seed) after ``examples`` training examples (Fig. 3 trains
+    longer than Fig. 4: compare at the same number of examples)."""
+    out = {}
+    for r in rate_records.values():
+        if r["status"] == "done" and r["algorithm"] == "BA" and examples in r["examples"]:
+            out[(r["depth"], r["seed"])] = r["curve"][r["examples"].index(examples)]
+    return out
+
+
+def claims(records: dict, rate_records: dict | None, n_train: int) -> dict:
+    """The paper's Fig. 4 claims on paired final errors (the same seeds, so the same teachers).
+
+    "depth 9 below depth 8": the paired difference is negative by more than 2 standard errors
+    (as Fig. 3). "Spiking BA about as good as rate BA": the paired difference spiking − rate at
+    the same number of training examples, ± 2 standard errors, lies inside
+    ± :data:`ABOUT_AS_GOOD_MARGIN`; given at depth 9 (the claim) and per depth in ``by_depth``.
+    """
+    out = {"rule": "below: diff + 2 stderr < 0; about as good: |diff| + 2 stderr <= "
+                   f"{ABOUT_AS_GOOD_MARGIN} (error rate); diff = final error of a minus b, "
+                   "paired by seed"}
+    c = _fig3().paired(records, (ALG, 9), (ALG, 8))
+    if c:
+        out["depth9_below_depth8"] = {**c, "holds": c["diff"] + 2 * c["stderr"] < 0}
+    if not rate_records:
+        out["spiking_BA_about_as_good_as_rate_BA"] = {
+            "holds": None, "why": f"no Fig. 3 trial records in {RATE_SWEEP_DIR}"}
+        return out
+    rate = _rate_ba_at(rate_records, n_train)
+    by_depth = {}
+    for depth in sorted({r["depth"] for r in records.values()}):
+        spiking = {r["seed"]: r["final_error"] for r in records.values()
+                   if r["status"] == "done" and r["depth"] == depth}
+        seeds = sorted(s for s in spiking if (depth, s) in rate)
+        if len(seeds) < 2:
+            continue
+        d = np.array([spiking[s] - rate[(depth, s)] for s in seeds])
+        se = float(d.std(ddof=1) / np.sqrt(len(d)))
+        by_depth[str(depth)] = {
+            "n": len(seeds), "mean_spiking": float(np.mean([spiking[s] for s in seeds])),
+            "mean_rate": float(np.mean([rate[(depth, s)] for s in seeds])),
+            "diff": float(d.mean()), "stderr": se,
+            "holds": bool(abs(d.mean()) + 2 * se <= ABOUT_AS_GOOD_MARGIN)}
+    if "9" in by_depth:
+        out["spiking_BA_about_as_good_as_rate_BA"] = {
+            **by_depth["9"], "a": f"{ALG} depth 9", "b": f"rate BA depth 9 after {n_train} examples",
+            "by_depth": by_depth}
+    return out
+
+
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_standalone",
         workers: int = 1, scheduler: str | None = None, trials: int | None = None,
         sweep_dir=None, plot_only: bool = False, batch: int | None = None,
-        formulation: str = "reference", progress=print) -> dict:
+        formulation: str = "reference", progress=print, rate_sweep_dir=RATE_SWEEP_DIR) -> dict:
     """Run (or resume) the spiking sweep, plot and write ``<out_dir>/samadi2017_fig4.{png,json}``."""
     if device != "cpp_standalone":
         raise SystemExit("fig4 re-runs one compiled binary per trial: use --device cpp_standalone")
@@ -128,6 +187,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
     if "9" in fe and "1" in fe:
         checks["depth9_below_depth1"] = fe["9"] < fe["1"]
     trial_s = [r["wall_s"] for r in records.values() if r["status"] == "done"]
+    rate_file = Path(rate_sweep_dir) / "results.jsonl" if rate_sweep_dir else None
+    rate_records = sweep.load_results(rate_file) if rate_file and rate_file.exists() else None
+    claim = claims(records, rate_records, cfg.n_train)
     ours = {"final_error": summary["final_error"], "stderr": summary["stderr"],
             "curve_mean": summary["curve_mean"], "curve_stderr": summary["curve_stderr"],
             "examples": list(range(0, cfg.n_train + 1, cfg.eval_every)),
@@ -136,18 +198,23 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "cpp_sta
                   "scheduler": scheduler, "sweep_dir": str(sweep_dir), "plot_only": plot_only,
                   "build_s": manifest["build_s"], "builds": manifest["builds"],
                   "mean_trial_s": float(np.mean(trial_s)) if trial_s else None,
+                  # a trial's wall_s is its batch's run shared by its trials: the sum is the
+                  # sweep's run time over every session that resumed it
+                  "sweep_wall_s": float(np.sum(trial_s)) + manifest["build_s"],
+                  "rate_sweep_dir": str(rate_sweep_dir) if rate_records else None,
                   "batch": batch, "formulation": formulation,
                   "presentations_per_trial": manifest["n_presentations"],
                   "trial_time_note": "wall seconds per trial (a batch's run shared by its "
                                      "trials) on one core of a shared 2-core machine, incl. "
                                      "drawing the teacher when not cached"})
-    result = {"paper": PAPER, "ours": ours, "protocol": proto, "seed": seed, "device": device,
+    result = {"paper": PAPER, "claims": claim, "ours": ours, "protocol": proto, "seed": seed,
+              "device": device,
               "wall_s": time.perf_counter() - start, "version": spiketeach.__version__,
               "quick": quick}
     n = proto["trials_per_config"]
     _fig3().plot(summary, None, out_dir / f"{NAME}.png", algorithms=(ALG,),
                  title=f"Depth of learning, spiking LIF learner, broadcast alignment ({n} trials)")
-    (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=1))
+    write_result(out_dir, NAME, result)
     progress(f"wrote {out_dir / NAME}.png and .json; checks {checks}")
     return result
 
@@ -163,12 +230,17 @@ def main(argv=None) -> int:
     parser.add_argument("--formulation", choices=("reference", "fast"), default="reference",
                         help="the network's formulation (fast: the same spikes, weights to "
                              "rounding, less work per step; a sweep directory holds one)")
+    parser.add_argument("--sweep-dir", default=None,
+                        help="where the trials stream (default output/samadi2017_fig4_sweep_paper)")
+    parser.add_argument("--rate-sweep-dir", default=str(RATE_SWEEP_DIR),
+                        help="Fig. 3's trial records, paired with ours for the spiking-vs-rate claim")
     args = parser.parse_args(argv)
     with Progress("fig4", unit="trials") as progress:  # trials/s, ETA
         result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
                      workers=args.workers, scheduler=args.scheduler, trials=args.trials,
                      plot_only=args.plot_only, batch=args.batch,
-                     formulation=args.formulation, progress=progress)
+                     formulation=args.formulation, progress=progress,
+                     sweep_dir=args.sweep_dir, rate_sweep_dir=args.rate_sweep_dir)
     return 1 if result["ours"]["failed_trials"] else 0
 
 
