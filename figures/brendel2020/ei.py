@@ -41,9 +41,10 @@ from spiketeach.models.brendel2020 import (  # noqa: E402
     initial_ei_weights,  # noqa: E402
 )
 from spiketeach.models.brendel2020.reference_ei import simulate_ei  # noqa: E402
+from spiketeach.plotting import finish, letter_panels, matrix_raster  # noqa: E402
 from spiketeach.protocols.brendel2020 import evaluate_ei, fano_cv_ei, learn_ei  # noqa: E402
 from spiketeach.protocols.brendel2020.learning import smoothed_noise  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "ei"
 HERE = Path(__file__).resolve().parent
@@ -185,12 +186,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     axes[1, 2].legend(fontsize=7)
     axes[1, 2].set(xlabel="time [ms]", title="E cell 0 currents after learning (filtered)")
     for col, name in enumerate(names):
-        R = runs[name]
-        te, ne = np.nonzero(R["spikes_e"])
-        ti, ni = np.nonzero(R["spikes_i"])
-        axes[2, col].plot(t_ms[te], ne, "|", color="tab:green", ms=2)
-        axes[2, col].plot(t_ms[ti], ni + n_e, "|", color="tab:orange", ms=2)
-        axes[2, col].set(xlabel="time [ms]", ylabel="neuron (E, then I)", title=f"raster, {name}")
+        for key, first, color in (("spikes_e", 0, "tab:green"), ("spikes_i", n_e, "tab:orange")):
+            matrix_raster(axes[2, col], runs[name][key], t_ms, first=first, color=color, ms=2,
+                          ylabel="neuron (E, then I)", title=f"raster, {name}")
     D = evals[-1]["decoder_e"]
     D0 = evals[0]["decoder_e"]
     axes[2, 2].plot(t_ms, runs["final"]["x"][:, 0], "k-", lw=1.5, label="x₁")
@@ -200,22 +198,11 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                     label="x̂₁ (E) after")
     axes[2, 2].legend(fontsize=7)
     axes[2, 2].set(xlabel="time [ms]", title="signal and E readout")
-    for ax, letter in zip(axes.ravel(), "ABCDEFGHI"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)
+    letter_panels(axes)
     fig.suptitle(f"Brendel et al. 2020, Fig. 4: E/I network ({p.n_e} E, {p.n_i} I, "
                  f"{p.n_inputs} inputs, {mode['steps']} learning steps, params {params})",
                  fontsize=11)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / f".{NAME}.png.tmp"
-    fig.savefig(tmp, dpi=120, format="png")
-    tmp.replace(out_dir / f"{NAME}.png")
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=120)
 
 
 def main(argv=None) -> int:

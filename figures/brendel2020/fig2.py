@@ -34,8 +34,9 @@ import numpy as np  # noqa: E402
 from spiketeach.core.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.brendel2020 import CODE, TABLE, initial_weights  # noqa: E402
 from spiketeach.models.brendel2020.reference import simulate  # noqa: E402
+from spiketeach.plotting import finish, letter_panels, matrix_raster  # noqa: E402
 from spiketeach.protocols.brendel2020 import evaluate, fano_cv, learn, smoothed_noise  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "fig2"
 HERE = Path(__file__).resolve().parent
@@ -165,29 +166,17 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     ax.set(aspect="equal", title="F_n: grey before, black after")
     t_ms = np.arange(show) * p.dt * 1e3
     for col, name in enumerate(("initial", "final")):
-        R = runs[name]
-        ti, ni = np.nonzero(R["spikes"])
-        axes[2, col].plot(t_ms[ti], ni, "k|", ms=4)
-        axes[2, col].set(xlabel="time [ms]", ylabel="neuron", title=f"raster, {name}")
+        matrix_raster(axes[2, col], runs[name]["spikes"], t_ms, title=f"raster, {name}")
     for name, ls in (("initial", ":"), ("final", "-")):
         xh = runs[name]["r"] @ decoders[name].T
         axes[2, 2].plot(t_ms, xh[:, 0], ls, color="tab:red", lw=1, label=f"x̂₁ {name}")
     axes[2, 2].plot(t_ms, runs["final"]["x"][:, 0], "k-", lw=1.5, label="x₁")
     axes[2, 2].legend(fontsize=7)
     axes[2, 2].set(xlabel="time [ms]", title="signal and readout")
-    for ax, letter in zip(axes.ravel(), "ABCDEFGHI"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)
+    letter_panels(axes)
     fig.suptitle(f"Brendel et al. 2020, Fig. 2 ({p.n_neurons} neurons, {p.n_inputs} inputs, "
                  f"{mode['steps']} learning steps, params {params})", fontsize=11)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=120)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=120)
 
 
 def main(argv=None) -> int:

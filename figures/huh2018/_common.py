@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from spiketeach import plotting
 from spiketeach.core.devices import reset_device, select_device
 from spiketeach.protocols.huh2018.training import brian2_forward, evaluate
 
@@ -40,8 +41,7 @@ def before_after(weights0, weights1, batch, params, rate_cost, task=None):
 
 def raster(ax, evaluation, trial: int, dt: float, title: str) -> None:
     step, neuron = evaluation["trajectory"].spike_steps(trial)
-    ax.plot(step * dt * 1e3, neuron, "k|", ms=4)
-    ax.set(xlabel="time [ms]", ylabel="neuron", title=title)
+    plotting.raster(ax, step * dt * 1e3, neuron, title=title)
 
 
 def learning_curves(ax, log, keys=("loss",), test_keys=("loss",)) -> None:
@@ -53,10 +53,3 @@ def learning_curves(ax, log, keys=("loss",), test_keys=("loss",)) -> None:
         ax.semilogy(test_it, [t[key] for t in log["test"]], "ko-", ms=3, label=f"held-out {key}")
     ax.set(xlabel="iteration (Adam step)")
     ax.legend(fontsize=7)
-
-
-def letter_panels(axes) -> None:
-    for ax, letter in zip(np.ravel(axes), "ABCDEFGHIJ"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)

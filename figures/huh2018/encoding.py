@@ -35,8 +35,9 @@ import _common as common  # noqa: E402
 
 from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.models.huh2018 import Huh2018Params, initial_weights  # noqa: E402
+from spiketeach.plotting import finish, letter_panels  # noqa: E402
 from spiketeach.protocols.huh2018 import EncodingTask, TrainConfig, train  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "encoding"
 HERE = Path(__file__).resolve().parent
@@ -120,16 +121,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     ax.bar([0, 1], [first["rate_hz"], last["rate_hz"]], color=["0.6", "k"])
     ax.set_xticks([0, 1], ["before", "after"])
     ax.set(ylabel="mean rate [Hz]", title="mean firing rate (held-out)")
-    common.letter_panels(axes)
+    letter_panels(axes)
     fig.suptitle(f"Huh & Sejnowski 2018, spike-based encoding: {mode['n']} theta neurons, "
                  f"{task.n_signals} signals, {config.iterations} Adam steps", fontsize=10)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=110)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=110)
 
 
 def main(argv=None) -> int:
