@@ -24,6 +24,7 @@ Writes ``ei.png`` and ``ei.json``. Usage:
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -32,6 +33,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _brendel2020 as common  # noqa: E402
 
 from spiketeach.core.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.brendel2020 import (  # noqa: E402
@@ -63,11 +67,6 @@ MODES = {
 CURVE_KEYS = ("error", "error_i", "rate_hz", "rate_i_hz", "voltage_variance", "ei_correlation")
 
 
-def _eval_indices(n_records: int, n_eval: int) -> list[int]:
-    picks = np.unique(np.round(np.geomspace(1, n_records - 1, n_eval - 1)).astype(int))
-    return [0] + [int(p) for p in picks]
-
-
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
         steps: int | None = None, params: str = "code") -> dict:
     """Learn, evaluate, plot and write ``<out_dir>/ei.{png,json}``; return the JSON dict."""
@@ -94,7 +93,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     t0 = time.perf_counter()
     ev = dict(fit_steps=mode["fit_steps"], test_steps=mode["test_steps"], trials=mode["trials"])
     curve = {k: [] for k in ("step",) + CURVE_KEYS}
-    points = [snaps[i] for i in _eval_indices(len(snaps), mode["n_eval"])]
+    points = [snaps[i] for i in common.eval_indices(len(snaps), mode["n_eval"])]
     points.append((mode["steps"], w1))
     evals = []
     for step, w in points:
@@ -209,12 +208,7 @@ def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success."""
     parser = figure_parser(__doc__, quick="60 E / 15 I, 10x learning rates, 8000 steps (seconds)",
                            out=HERE)
-    parser.add_argument("--steps", type=int, default=None, help="learning steps (override)")
-    parser.add_argument("--params", choices=("code", "table"), default="code",
-                        help="authors' script values (default) or the supplement's table")
-    args = parser.parse_args(argv)
-    result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 steps=args.steps, params=args.params)
+    args, result = common.parse_and_run(parser, argv, run)
     o = result["ours"]
     print(f"E error {o['error_initial']:.3f} -> {o['error_final']:.3f} (I {o['error_i_initial']:.3f}"
           f" -> {o['error_i_final']:.3f}); rate E {o['rate_initial_hz']:.1f} -> "

@@ -22,6 +22,7 @@ Writes ``fig2.png`` and ``fig2.json``. Usage:
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -30,6 +31,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _brendel2020 as common  # noqa: E402
 
 from spiketeach.core.devices import reset_device, select_device  # noqa: E402
 from spiketeach.models.brendel2020 import CODE, TABLE, initial_weights  # noqa: E402
@@ -48,12 +52,6 @@ MODES = {
     "full": dict(steps=14_000_000, every=10_000, fit_steps=50_000, test_steps=10_000, trials=3,
                  directions=10, ff_trials=20, ff_steps=2_000, n_eval=14),
 }
-
-
-def _eval_indices(n_records: int, n_eval: int) -> list[int]:
-    """Snapshot indices spread on a log scale (0 = before learning)."""
-    picks = np.unique(np.round(np.geomspace(1, n_records - 1, n_eval - 1)).astype(int))
-    return [0] + [int(p) for p in picks]
 
 
 def _largest_gap(angles_deg) -> float:
@@ -86,7 +84,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     curve = {k: [] for k in ("step", "error", "rate_hz", "voltage_variance", "omega_distance",
                              "ei_correlation")}
     evals = {}
-    for idx in _eval_indices(len(snaps), mode["n_eval"]):
+    for idx in common.eval_indices(len(snaps), mode["n_eval"]):
         step, Fk, Wk = snaps[idx]
         e = evaluate(Fk, Wk, p, np.random.default_rng(seed + 1), fit_steps=mode["fit_steps"],
                      test_steps=mode["test_steps"], trials=mode["trials"])
@@ -183,12 +181,7 @@ def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success."""
     parser = figure_parser(__doc__, quick="6000 learning steps and short evaluations (seconds)",
                            out=HERE)
-    parser.add_argument("--steps", type=int, default=None, help="learning steps (override)")
-    parser.add_argument("--params", choices=("code", "table"), default="code",
-                        help="authors' script values (default) or the supplement's table")
-    args = parser.parse_args(argv)
-    result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 steps=args.steps, params=args.params)
+    args, result = common.parse_and_run(parser, argv, run)
     o = result["ours"]
     print(f"error {o['error_initial']:.4f} -> {o['error_final']:.4f}; rate "
           f"{o['rate_initial_hz']:.1f} -> {o['rate_final_hz']:.1f} Hz; E/I corr "

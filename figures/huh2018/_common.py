@@ -1,5 +1,5 @@
 """Shared parts of the huh2018 training figures (encoding, xor): the command line's training
-options, the run before/after, and the panels (not a figure script: the leading _ keeps it out
+options and run, the run before/after, and the panels (not a figure script: the leading _ keeps it out
 of the figure registry)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import numpy as np
 
 from spiketeach import plotting
 from spiketeach.core.devices import reset_device, select_device
+from spiketeach.core.progress import Progress
 from spiketeach.protocols.huh2018.training import brian2_forward, evaluate
 
 
@@ -18,6 +19,17 @@ def add_training_options(parser):
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     parser.add_argument("--progress", action="store_true", help="a progress bar (else lines)")
     return parser
+
+
+def parse_and_run(parser, argv, run):
+    """Add the training options to the script's ``parser``, parse ``argv`` and call ``run`` with
+    a progress display; returns (arguments, the result)."""
+    args = add_training_options(parser).parse_args(argv)
+    with Progress("train", unit="trials", plain=not args.progress) as progress:
+        result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
+                     blocks=args.blocks, checkpoint=args.checkpoint, resume=args.resume,
+                     progress=progress)
+    return args, result
 
 
 def forward_for(device: str, weights, steps: int, params):
