@@ -31,7 +31,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from spiketeach.core.devices import reset_device, select_device  # noqa: E402
+from spiketeach.core.devices import using_device  # noqa: E402
 from spiketeach.models.bourdoukan2015 import DEFAULT, initial_weights, optimal_weights  # noqa: E402
 from spiketeach.models.bourdoukan2015.reference import simulate  # noqa: E402
 from spiketeach.plotting import finish, letter_panels, matrix_raster  # noqa: E402
@@ -67,13 +67,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     rng = np.random.default_rng(seed)
     w0 = initial_weights(p)
     opt = optimal_weights(w0.D, p)
-    select_device(device, target="numpy") if device == "runtime" else select_device(device)
-    try:
+    with using_device(device):
         t0 = time.perf_counter()
         snaps, w, n_spikes = learn(w0, p, mode["steps"], rng, every=mode["every"])
         learn_s = time.perf_counter() - t0
-    finally:
-        reset_device()
     snaps.append((mode["steps"], w))
 
     t0 = time.perf_counter()

@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _brendel2020 as common  # noqa: E402
 
-from spiketeach.core.devices import reset_device, select_device  # noqa: E402
+from spiketeach.core.devices import using_device  # noqa: E402
 from spiketeach.models.brendel2020 import (  # noqa: E402
     EI_CODE,
     EI_TABLE,
@@ -82,13 +82,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     rng = np.random.default_rng(seed)
     w0 = initial_ei_weights(p, rng)
 
-    select_device(device, target="numpy") if device == "runtime" else select_device(device)
-    try:
+    with using_device(device):
         t0 = time.perf_counter()
         snaps, w1, counts = learn_ei(w0, p, mode["steps"], rng, every=mode["every"])
         learn_s = time.perf_counter() - t0
-    finally:
-        reset_device()
 
     t0 = time.perf_counter()
     ev = dict(fit_steps=mode["fit_steps"], test_steps=mode["test_steps"], trials=mode["trials"])

@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _brendel2020 as common  # noqa: E402
 
-from spiketeach.core.devices import reset_device, select_device  # noqa: E402
+from spiketeach.core.devices import using_device  # noqa: E402
 from spiketeach.models.brendel2020 import CODE, TABLE, initial_weights  # noqa: E402
 from spiketeach.models.brendel2020.reference import simulate  # noqa: E402
 from spiketeach.plotting import finish, letter_panels, matrix_raster  # noqa: E402
@@ -72,13 +72,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     rng = np.random.default_rng(seed)
     F0, omega0 = initial_weights(p, rng)
 
-    select_device(device, target="numpy") if device == "runtime" else select_device(device)
-    try:
+    with using_device(device):
         t0 = time.perf_counter()
         snaps, F1, omega1, spikes = learn(F0, omega0, p, mode["steps"], rng, every=mode["every"])
         learn_s = time.perf_counter() - t0
-    finally:
-        reset_device()
 
     t0 = time.perf_counter()
     curve = {k: [] for k in ("step", "error", "rate_hz", "voltage_variance", "omega_distance",
