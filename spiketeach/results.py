@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,6 +75,14 @@ def write_result(out_dir: str | Path, name: str, result: dict) -> Path:
     tmp.write_text(text)
     os.replace(tmp, path)
     return path
+
+
+def finish_result(out_dir: str | Path, name: str, result: dict, start: float) -> dict:
+    """Stamp ``result["wall_s"]`` with the seconds since ``start`` (a ``time.perf_counter()``
+    reading), write it (:func:`write_result`) and return it: the end of a figure's ``run()``."""
+    result["wall_s"] = time.perf_counter() - start
+    write_result(out_dir, name, result)
+    return result
 
 
 def _flatten(d: dict, prefix: str = "") -> dict:

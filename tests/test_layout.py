@@ -116,7 +116,7 @@ def test_analysis_takes_arrays_and_never_imports_models(graph):
 
 def test_core_and_shared_parts_import_no_family(graph):
     shared = ("spiketeach.core", "spiketeach.models.lif", "spiketeach.models.alpha",
-              "spiketeach.models.nef")
+              "spiketeach.models.nef", "spiketeach.models.spike_coding")
     for prefix in shared:
         for family in FAMILIES:
             assert _offenders(graph, prefix, f"spiketeach.models.{family}") == []

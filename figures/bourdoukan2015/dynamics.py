@@ -31,11 +31,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from spiketeach.core.devices import reset_device, select_device  # noqa: E402
+from spiketeach.core.devices import using_device  # noqa: E402
 from spiketeach.models.bourdoukan2015 import DEFAULT, initial_weights, optimal_weights  # noqa: E402
 from spiketeach.models.bourdoukan2015.reference import simulate  # noqa: E402
+from spiketeach.plotting import finish, letter_panels, matrix_raster  # noqa: E402
 from spiketeach.protocols.bourdoukan2015 import evaluate, fano_cv, learn, smoothed_noise  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "dynamics"
 HERE = Path(__file__).resolve().parent
@@ -66,13 +67,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     rng = np.random.default_rng(seed)
     w0 = initial_weights(p)
     opt = optimal_weights(w0.D, p)
-    select_device(device, target="numpy") if device == "runtime" else select_device(device)
-    try:
+    with using_device(device):
         t0 = time.perf_counter()
         snaps, w, n_spikes = learn(w0, p, mode["steps"], rng, every=mode["every"])
         learn_s = time.perf_counter() - t0
-    finally:
-        reset_device()
     snaps.append((mode["steps"], w))
 
     t0 = time.perf_counter()
@@ -162,10 +160,8 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     axes[1, 2].set(title="slow weights: learned | optimal")
     t_ms = np.arange(show) * p.dt * 1e3
     for col, name in enumerate(("initial", "final")):
-        R = runs[name]
-        ti, ni = np.nonzero(R["spikes"])
-        axes[2, col].plot(t_ms[ti], ni, "k|", ms=3)
-        axes[2, col].set(xlabel="time [ms]", ylabel="neuron", title=f"raster, {name} (K = 0)")
+        matrix_raster(axes[2, col], runs[name]["spikes"], t_ms, ms=3,
+                      title=f"raster, {name} (K = 0)")
     axes[2, 2].plot(t_ms, runs["final"]["x"][:, 0], "k-", lw=1.5, label="x₁ (target)")
     axes[2, 2].plot(t_ms, runs["initial"]["r"] @ w0.D[0], ":", color="tab:red", lw=1,
                     label="x̂₁ before")
@@ -173,21 +169,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                     label="x̂₁ after")
     axes[2, 2].legend(fontsize=7)
     axes[2, 2].set(xlabel="time [ms]", title="target and readout, network alone")
-    for ax, letter in zip(axes.ravel(), "ABCDEFGHI"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)
+    letter_panels(axes)
     fig.suptitle(f"Bourdoukan & Denève 2015: learning a damped oscillator ({p.n_neurons} neurons, "
                  f"{mode['steps']} learning steps)", fontsize=11)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / f".{NAME}.png.tmp"
-    fig.savefig(tmp, dpi=120, format="png")
-    tmp.replace(out_dir / f"{NAME}.png")
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=120)
 
 
 def main(argv=None) -> int:

@@ -24,6 +24,7 @@ Writes ``ei.png`` and ``ei.json``. Usage:
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -33,7 +34,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from spiketeach.core.devices import reset_device, select_device  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _brendel2020 as common  # noqa: E402
+
+from spiketeach.core.devices import using_device  # noqa: E402
 from spiketeach.models.brendel2020 import (  # noqa: E402
     EI_CODE,
     EI_TABLE,
@@ -41,9 +45,10 @@ from spiketeach.models.brendel2020 import (  # noqa: E402
     initial_ei_weights,  # noqa: E402
 )
 from spiketeach.models.brendel2020.reference_ei import simulate_ei  # noqa: E402
+from spiketeach.plotting import finish, letter_panels, matrix_raster  # noqa: E402
 from spiketeach.protocols.brendel2020 import evaluate_ei, fano_cv_ei, learn_ei  # noqa: E402
 from spiketeach.protocols.brendel2020.learning import smoothed_noise  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "ei"
 HERE = Path(__file__).resolve().parent
@@ -62,11 +67,6 @@ MODES = {
 CURVE_KEYS = ("error", "error_i", "rate_hz", "rate_i_hz", "voltage_variance", "ei_correlation")
 
 
-def _eval_indices(n_records: int, n_eval: int) -> list[int]:
-    picks = np.unique(np.round(np.geomspace(1, n_records - 1, n_eval - 1)).astype(int))
-    return [0] + [int(p) for p in picks]
-
-
 def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime",
         steps: int | None = None, params: str = "code") -> dict:
     """Learn, evaluate, plot and write ``<out_dir>/ei.{png,json}``; return the JSON dict."""
@@ -82,18 +82,15 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     rng = np.random.default_rng(seed)
     w0 = initial_ei_weights(p, rng)
 
-    select_device(device, target="numpy") if device == "runtime" else select_device(device)
-    try:
+    with using_device(device):
         t0 = time.perf_counter()
         snaps, w1, counts = learn_ei(w0, p, mode["steps"], rng, every=mode["every"])
         learn_s = time.perf_counter() - t0
-    finally:
-        reset_device()
 
     t0 = time.perf_counter()
     ev = dict(fit_steps=mode["fit_steps"], test_steps=mode["test_steps"], trials=mode["trials"])
     curve = {k: [] for k in ("step",) + CURVE_KEYS}
-    points = [snaps[i] for i in _eval_indices(len(snaps), mode["n_eval"])]
+    points = [snaps[i] for i in common.eval_indices(len(snaps), mode["n_eval"])]
     points.append((mode["steps"], w1))
     evals = []
     for step, w in points:
@@ -185,12 +182,9 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     axes[1, 2].legend(fontsize=7)
     axes[1, 2].set(xlabel="time [ms]", title="E cell 0 currents after learning (filtered)")
     for col, name in enumerate(names):
-        R = runs[name]
-        te, ne = np.nonzero(R["spikes_e"])
-        ti, ni = np.nonzero(R["spikes_i"])
-        axes[2, col].plot(t_ms[te], ne, "|", color="tab:green", ms=2)
-        axes[2, col].plot(t_ms[ti], ni + n_e, "|", color="tab:orange", ms=2)
-        axes[2, col].set(xlabel="time [ms]", ylabel="neuron (E, then I)", title=f"raster, {name}")
+        for key, first, color in (("spikes_e", 0, "tab:green"), ("spikes_i", n_e, "tab:orange")):
+            matrix_raster(axes[2, col], runs[name][key], t_ms, first=first, color=color, ms=2,
+                          ylabel="neuron (E, then I)", title=f"raster, {name}")
     D = evals[-1]["decoder_e"]
     D0 = evals[0]["decoder_e"]
     axes[2, 2].plot(t_ms, runs["final"]["x"][:, 0], "k-", lw=1.5, label="x₁")
@@ -200,34 +194,18 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                     label="x̂₁ (E) after")
     axes[2, 2].legend(fontsize=7)
     axes[2, 2].set(xlabel="time [ms]", title="signal and E readout")
-    for ax, letter in zip(axes.ravel(), "ABCDEFGHI"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)
+    letter_panels(axes)
     fig.suptitle(f"Brendel et al. 2020, Fig. 4: E/I network ({p.n_e} E, {p.n_i} I, "
                  f"{p.n_inputs} inputs, {mode['steps']} learning steps, params {params})",
                  fontsize=11)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / f".{NAME}.png.tmp"
-    fig.savefig(tmp, dpi=120, format="png")
-    tmp.replace(out_dir / f"{NAME}.png")
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=120)
 
 
 def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success."""
     parser = figure_parser(__doc__, quick="60 E / 15 I, 10x learning rates, 8000 steps (seconds)",
                            out=HERE)
-    parser.add_argument("--steps", type=int, default=None, help="learning steps (override)")
-    parser.add_argument("--params", choices=("code", "table"), default="code",
-                        help="authors' script values (default) or the supplement's table")
-    args = parser.parse_args(argv)
-    result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 steps=args.steps, params=args.params)
+    args, result = common.parse_and_run(parser, argv, run)
     o = result["ours"]
     print(f"E error {o['error_initial']:.3f} -> {o['error_final']:.3f} (I {o['error_i_initial']:.3f}"
           f" -> {o['error_i_final']:.3f}); rate E {o['rate_initial_hz']:.1f} -> "

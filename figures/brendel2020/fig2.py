@@ -22,6 +22,7 @@ Writes ``fig2.png`` and ``fig2.json``. Usage:
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -31,11 +32,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from spiketeach.core.devices import reset_device, select_device  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _brendel2020 as common  # noqa: E402
+
+from spiketeach.core.devices import using_device  # noqa: E402
 from spiketeach.models.brendel2020 import CODE, TABLE, initial_weights  # noqa: E402
 from spiketeach.models.brendel2020.reference import simulate  # noqa: E402
+from spiketeach.plotting import finish, letter_panels, matrix_raster  # noqa: E402
 from spiketeach.protocols.brendel2020 import evaluate, fano_cv, learn, smoothed_noise  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "fig2"
 HERE = Path(__file__).resolve().parent
@@ -47,12 +52,6 @@ MODES = {
     "full": dict(steps=14_000_000, every=10_000, fit_steps=50_000, test_steps=10_000, trials=3,
                  directions=10, ff_trials=20, ff_steps=2_000, n_eval=14),
 }
-
-
-def _eval_indices(n_records: int, n_eval: int) -> list[int]:
-    """Snapshot indices spread on a log scale (0 = before learning)."""
-    picks = np.unique(np.round(np.geomspace(1, n_records - 1, n_eval - 1)).astype(int))
-    return [0] + [int(p) for p in picks]
 
 
 def _largest_gap(angles_deg) -> float:
@@ -73,19 +72,16 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     rng = np.random.default_rng(seed)
     F0, omega0 = initial_weights(p, rng)
 
-    select_device(device, target="numpy") if device == "runtime" else select_device(device)
-    try:
+    with using_device(device):
         t0 = time.perf_counter()
         snaps, F1, omega1, spikes = learn(F0, omega0, p, mode["steps"], rng, every=mode["every"])
         learn_s = time.perf_counter() - t0
-    finally:
-        reset_device()
 
     t0 = time.perf_counter()
     curve = {k: [] for k in ("step", "error", "rate_hz", "voltage_variance", "omega_distance",
                              "ei_correlation")}
     evals = {}
-    for idx in _eval_indices(len(snaps), mode["n_eval"]):
+    for idx in common.eval_indices(len(snaps), mode["n_eval"]):
         step, Fk, Wk = snaps[idx]
         e = evaluate(Fk, Wk, p, np.random.default_rng(seed + 1), fit_steps=mode["fit_steps"],
                      test_steps=mode["test_steps"], trials=mode["trials"])
@@ -165,41 +161,24 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     ax.set(aspect="equal", title="F_n: grey before, black after")
     t_ms = np.arange(show) * p.dt * 1e3
     for col, name in enumerate(("initial", "final")):
-        R = runs[name]
-        ti, ni = np.nonzero(R["spikes"])
-        axes[2, col].plot(t_ms[ti], ni, "k|", ms=4)
-        axes[2, col].set(xlabel="time [ms]", ylabel="neuron", title=f"raster, {name}")
+        matrix_raster(axes[2, col], runs[name]["spikes"], t_ms, title=f"raster, {name}")
     for name, ls in (("initial", ":"), ("final", "-")):
         xh = runs[name]["r"] @ decoders[name].T
         axes[2, 2].plot(t_ms, xh[:, 0], ls, color="tab:red", lw=1, label=f"x̂₁ {name}")
     axes[2, 2].plot(t_ms, runs["final"]["x"][:, 0], "k-", lw=1.5, label="x₁")
     axes[2, 2].legend(fontsize=7)
     axes[2, 2].set(xlabel="time [ms]", title="signal and readout")
-    for ax, letter in zip(axes.ravel(), "ABCDEFGHI"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)
+    letter_panels(axes)
     fig.suptitle(f"Brendel et al. 2020, Fig. 2 ({p.n_neurons} neurons, {p.n_inputs} inputs, "
                  f"{mode['steps']} learning steps, params {params})", fontsize=11)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=120)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=120)
 
 
 def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success."""
     parser = figure_parser(__doc__, quick="6000 learning steps and short evaluations (seconds)",
                            out=HERE)
-    parser.add_argument("--steps", type=int, default=None, help="learning steps (override)")
-    parser.add_argument("--params", choices=("code", "table"), default="code",
-                        help="authors' script values (default) or the supplement's table")
-    args = parser.parse_args(argv)
-    result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                 steps=args.steps, params=args.params)
+    args, result = common.parse_and_run(parser, argv, run)
     o = result["ours"]
     print(f"error {o['error_initial']:.4f} -> {o['error_final']:.4f}; rate "
           f"{o['rate_initial_hz']:.1f} -> {o['rate_final_hz']:.1f} Hz; E/I corr "

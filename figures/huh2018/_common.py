@@ -1,12 +1,14 @@
 """Shared parts of the huh2018 training figures (encoding, xor): the command line's training
-options, the run before/after, and the panels (not a figure script: the leading _ keeps it out
+options and run, the run before/after, and the panels (not a figure script: the leading _ keeps it out
 of the figure registry)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from spiketeach import plotting
 from spiketeach.core.devices import reset_device, select_device
+from spiketeach.core.progress import Progress
 from spiketeach.protocols.huh2018.training import brian2_forward, evaluate
 
 
@@ -17,6 +19,17 @@ def add_training_options(parser):
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     parser.add_argument("--progress", action="store_true", help="a progress bar (else lines)")
     return parser
+
+
+def parse_and_run(parser, argv, run):
+    """Add the training options to the script's ``parser``, parse ``argv`` and call ``run`` with
+    a progress display; returns (arguments, the result)."""
+    args = add_training_options(parser).parse_args(argv)
+    with Progress("train", unit="trials", plain=not args.progress) as progress:
+        result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
+                     blocks=args.blocks, checkpoint=args.checkpoint, resume=args.resume,
+                     progress=progress)
+    return args, result
 
 
 def forward_for(device: str, weights, steps: int, params):
@@ -40,8 +53,7 @@ def before_after(weights0, weights1, batch, params, rate_cost, task=None):
 
 def raster(ax, evaluation, trial: int, dt: float, title: str) -> None:
     step, neuron = evaluation["trajectory"].spike_steps(trial)
-    ax.plot(step * dt * 1e3, neuron, "k|", ms=4)
-    ax.set(xlabel="time [ms]", ylabel="neuron", title=title)
+    plotting.raster(ax, step * dt * 1e3, neuron, title=title)
 
 
 def learning_curves(ax, log, keys=("loss",), test_keys=("loss",)) -> None:
@@ -53,10 +65,3 @@ def learning_curves(ax, log, keys=("loss",), test_keys=("loss",)) -> None:
         ax.semilogy(test_it, [t[key] for t in log["test"]], "ko-", ms=3, label=f"held-out {key}")
     ax.set(xlabel="iteration (Adam step)")
     ax.legend(fontsize=7)
-
-
-def letter_panels(axes) -> None:
-    for ax, letter in zip(np.ravel(axes), "ABCDEFGHIJ"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)

@@ -33,10 +33,10 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 
-from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.models.huh2018 import Huh2018Params, initial_weights  # noqa: E402
+from spiketeach.plotting import finish, letter_panels  # noqa: E402
 from spiketeach.protocols.huh2018 import EncodingTask, TrainConfig, train  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "encoding"
 HERE = Path(__file__).resolve().parent
@@ -120,28 +120,17 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     ax.bar([0, 1], [first["rate_hz"], last["rate_hz"]], color=["0.6", "k"])
     ax.set_xticks([0, 1], ["before", "after"])
     ax.set(ylabel="mean rate [Hz]", title="mean firing rate (held-out)")
-    common.letter_panels(axes)
+    letter_panels(axes)
     fig.suptitle(f"Huh & Sejnowski 2018, spike-based encoding: {mode['n']} theta neurons, "
                  f"{task.n_signals} signals, {config.iterations} Adam steps", fontsize=10)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=110)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=110)
 
 
 def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success."""
     parser = figure_parser(__doc__, quick="8 neurons, 0.1 s trials, 6 Adam steps (seconds)",
                            out=HERE)
-    common.add_training_options(parser)
-    args = parser.parse_args(argv)
-    with Progress("train", unit="trials", plain=not args.progress) as progress:
-        result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                     blocks=args.blocks, checkpoint=args.checkpoint, resume=args.resume,
-                     progress=progress)
+    args, result = common.parse_and_run(parser, argv, run)
     o = result["ours"]
     print(f"loss {o['initial_loss']:.4f} -> {o['final_loss']:.4f}; decoding error "
           f"{o['initial_error']:.4f} -> {o['final_error']:.4f}; rate {o['initial_rate_hz']:.1f} "

@@ -28,7 +28,8 @@ import numpy as np  # noqa: E402
 from spiketeach.models.huh2018 import Huh2018Params  # noqa: E402
 from spiketeach.models.huh2018.dynamics import gate  # noqa: E402
 from spiketeach.models.huh2018.sweep import sweep, zone  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.plotting import finish, letter_panels  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "fig1"
 HERE = Path(__file__).resolve().parent
@@ -104,19 +105,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     axes[3].set(xlabel="depth reached (fraction of the zone)", ylabel="charge",
                 title="partial sweep: graded charge")
     axes[3].legend(fontsize=8)
-    for ax, letter in zip(axes, "ABCD"):
-        title = ax.get_title()
-        ax.set_title("")
-        ax.set_title(f"{letter}  {title}", loc="left", fontsize=9)
+    letter_panels(axes)
     fig.suptitle(f"Huh & Sejnowski 2018, Fig. 1: tau_s = {base.tau_s * 1e3:g} ms, "
                  f"Delta = {base.delta:g} rad", fontsize=10)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=110)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=110)
 
 
 def main(argv=None) -> int:

@@ -30,10 +30,10 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 
-from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.models.huh2018 import Huh2018Params, initial_weights  # noqa: E402
+from spiketeach.plotting import finish, letter_panels  # noqa: E402
 from spiketeach.protocols.huh2018 import TrainConfig, XorTask, evaluate, train  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "xor"
 HERE = Path(__file__).resolve().parent
@@ -122,29 +122,18 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     ax.plot(t_ms, training.test_batch.x[0, :, 1], "k:", lw=1, label="go cue")
     ax.set(xlabel="time [ms]", title="inputs of the rastered trial")
     ax.legend(fontsize=7)
-    common.letter_panels(axes)
+    letter_panels(axes)
     fig.suptitle(f"Huh & Sejnowski 2018, delayed-memory XOR: {mode['n']} theta neurons, "
                  f"{config.iterations} Adam steps; held-out accuracy {last['accuracy']:.1f} %",
                  fontsize=10)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=110)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=110)
 
 
 def main(argv=None) -> int:
     """Command line: parse ``argv``, :func:`run`, print a summary; 0 on success."""
     parser = figure_parser(__doc__, quick="10 neurons, 0.3 s trials, 6 Adam steps (seconds)",
                            out=HERE)
-    common.add_training_options(parser)
-    args = parser.parse_args(argv)
-    with Progress("train", unit="trials", plain=not args.progress) as progress:
-        result = run(args.out, quick=args.quick, seed=args.seed, device=args.device,
-                     blocks=args.blocks, checkpoint=args.checkpoint, resume=args.resume,
-                     progress=progress)
+    args, result = common.parse_and_run(parser, argv, run)
     o = result["ours"]
     print(f"loss {o['initial_loss']:.4f} -> {o['final_loss']:.4f}; held-out accuracy "
           f"{o['initial_accuracy']:.1f} -> {o['accuracy']:.1f} %; wrote {args.out / NAME}"

@@ -34,7 +34,8 @@ from spiketeach.models.hunsberger2015.rates import (  # noqa: E402
     unit_derivative,
     unit_output,
 )
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.plotting import finish  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "fig1"
 HERE = Path(__file__).resolve().parent
@@ -117,13 +118,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     ax.legend(loc="upper left", fontsize=7)
     fig.suptitle(f"Hunsberger & Eliasmith 2015, Fig. 1 ($\\tau_{{RC}}$ = {tau_rc * 1e3:g} ms, "
                  f"$\\tau_{{ref}}$ = {tau_ref * 1e3:g} ms)", fontsize=11)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=150)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=150)
 
 
 def main(argv=None) -> int:

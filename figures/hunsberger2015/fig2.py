@@ -30,8 +30,9 @@ import numpy as np  # noqa: E402
 from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.models.hunsberger2015.params import FIG2, Hunsberger2015Params  # noqa: E402
 from spiketeach.models.hunsberger2015.rates import lif_rate  # noqa: E402
+from spiketeach.plotting import finish  # noqa: E402
 from spiketeach.protocols.hunsberger2015.noise import measure_filtered_trains, measure_noise_model  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser  # noqa: E402
 
 NAME = "fig2"
 HERE = Path(__file__).resolve().parent
@@ -120,13 +121,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     bx.legend(loc="upper right", fontsize=8)
     fig.suptitle("Hunsberger & Eliasmith 2015, Fig. 2: variability of filtered spike trains",
                  fontsize=11)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=150)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=150)
 
 
 def main(argv=None) -> int:

@@ -37,6 +37,7 @@ import numpy as np  # noqa: E402
 
 from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.models.hunsberger2015.params import Hunsberger2015Params  # noqa: E402
+from spiketeach.plotting import save_figure  # noqa: E402
 from spiketeach.protocols.hunsberger2015.conversion import error_percent, run_spiking  # noqa: E402
 from spiketeach.protocols.hunsberger2015.noise import measure_noise_model  # noqa: E402
 from spiketeach.protocols.hunsberger2015.training import VARIANTS, RateNetwork, TrainConfig, train  # noqa: E402
@@ -277,10 +278,7 @@ def _plot(result, path):
                  f"paper (CNN, thesis): 0.88 % spiking", fontsize=8)
     fig.suptitle("Hunsberger & Eliasmith 2015: rate networks and converted spiking networks",
                  fontsize=11)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    save_figure(fig, path, dpi=150)
 
 
 def main(argv=None) -> int:

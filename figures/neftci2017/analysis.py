@@ -56,6 +56,7 @@ from spiketeach.analysis.stdp import (
 from spiketeach.core.devices import reset_device, select_device
 from spiketeach.models.neftci2017 import ERBPParams, build
 from spiketeach.models.neftci2017.network import learn_slots
+from spiketeach.plotting import save_figure
 from spiketeach.protocols.neftci2017.training import (
     TRAIN_STREAM,
     balanced_order,
@@ -63,7 +64,7 @@ from spiketeach.protocols.neftci2017.training import (
     load_pixels,
     run_erbp_block,
 )
-from spiketeach.results import figure_parser, write_result
+from spiketeach.results import figure_parser, finish_result
 
 NAME = "analysis"
 HERE = Path(__file__).resolve().parent
@@ -350,9 +351,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
                            "params": params.as_dict()},
               "seed": seed, "device": device, "quick": bool(quick), "wall_s": None}
     _plot(out_dir, window, angles, sizes, data_name)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish_result(out_dir, NAME, result, start)
 
 
 def _plot(out_dir, window, angles, sizes, data_name):
@@ -378,10 +377,7 @@ def _plot(out_dir, window, angles, sizes, data_name):
     bx.set(xlabel="block", ylabel="angle [°]", ylim=(0, 120),
            title=f"eRBP {'-'.join(map(str, sizes))}, {data_name}")
     bx.legend(fontsize=8)
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=150)
-    plt.close(fig)
+    save_figure(fig, out_dir / f"{NAME}.png", dpi=150)
 
 
 def main(argv=None) -> int:

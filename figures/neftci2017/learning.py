@@ -33,12 +33,13 @@ from spiketeach.core.checkpoint import load_checkpoint
 from spiketeach.core.devices import select_device
 from spiketeach.models.neftci2017 import ERBPParams, build
 from spiketeach.models.neftci2017.network import learn_slots
+from spiketeach.plotting import finish
 from spiketeach.protocols.neftci2017.training import (
     load_pixels,
     run_erbp_block,
     train_erbp,
 )
-from spiketeach.results import figure_parser, write_result
+from spiketeach.results import figure_parser
 
 NAME = "learning"
 HERE = Path(__file__).resolve().parent
@@ -141,13 +142,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
     bx.plot(dend["teach"], dend["dendrite"], ".", ms=2, alpha=0.5)
     bx.set(xlabel="RBP teaching signal Σ B (r_label − r_out) [Hz]",
            ylabel="mean dendrite U", title=f"r = {dend['r']:.3f} ({n_digits} digits)")
-    fig.tight_layout()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_dir / f"{NAME}.png", dpi=150)
-    plt.close(fig)
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish(fig, out_dir, NAME, result, start, dpi=150)
 
 
 def main(argv=None) -> int:

@@ -40,8 +40,9 @@ from brian2 import ms
 
 from spiketeach.core.checkpoint import load_checkpoint
 from spiketeach.models.neftci2017 import ERBPParams
+from spiketeach.plotting import save_figure
 from spiketeach.protocols.neftci2017.training import load_pixels, run_configuration
-from spiketeach.results import figure_parser, write_result
+from spiketeach.results import figure_parser, finish_result
 
 NAME = "table"
 HERE = Path(__file__).resolve().parent
@@ -137,9 +138,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str | None = N
         "seed": seed, "device": device, "quick": bool(quick), "wall_s": None,
     }
     _plot(result, out_dir / f"{NAME}.png")
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish_result(out_dir, NAME, result, start)
 
 
 def _plot(result, path):
@@ -162,10 +161,7 @@ def _plot(result, path):
     ax.set_ylim(0, 110)
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title(f"eRBP (Neftci et al. 2017): {result['protocol']['data']}", fontsize=10)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    save_figure(fig, path, dpi=150)
 
 
 def main(argv=None) -> int:

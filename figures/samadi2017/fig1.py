@@ -28,8 +28,9 @@ from spiketeach.analysis.tuning import pulse_counts  # noqa: E402
 from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.models.samadi2017.activation import closed_form_activity
 from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
+from spiketeach.plotting import save_figure  # noqa: E402
 from spiketeach.protocols.samadi2017.tuning import FIG1_DRIVE_STEPS, simulate_trace  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser, finish_result  # noqa: E402
 
 NAME = "fig1"
 HERE = Path(__file__).resolve().parent
@@ -92,9 +93,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
     }
 
     _plot(t, v, h, a, params, edges, out_dir / f"{NAME}.png")
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish_result(out_dir, NAME, result, start)
 
 
 def _plot(t, v, h, a, params, edges, path):
@@ -117,9 +116,7 @@ def _plot(t, v, h, a, params, edges, path):
             ax.axvline(edge * 1e3, color="0.8", lw=0.6, zorder=0)
     axes[0].set_title("Samadi et al. 2017, Fig. 1: dynamic LIF neuron (dt = "
                       f"{float(params.dt / ms):g} ms)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    save_figure(fig, path, dpi=150)
 
 
 def main(argv=None) -> int:

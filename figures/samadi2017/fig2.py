@@ -34,8 +34,9 @@ from spiketeach.analysis.tuning import fit_tanh, relative_error  # noqa: E402
 from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.models.samadi2017.activation import closed_form_activity, tanh_activation
 from spiketeach.models.samadi2017.params import SamadiParams
+from spiketeach.plotting import save_figure  # noqa: E402
 from spiketeach.protocols.samadi2017.tuning import simulate_activity  # noqa: E402
-from spiketeach.results import figure_parser, write_result  # noqa: E402
+from spiketeach.results import figure_parser, finish_result  # noqa: E402
 
 NAME = "fig2"
 HERE = Path(__file__).resolve().parent
@@ -122,9 +123,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
 
     _plot(drives, fine[:n], coarse[:n], params, proto, (c1, c2), (c1_paper_dt, c2_paper_dt),
           out_dir / f"{NAME}.png")
-    result["wall_s"] = time.perf_counter() - start
-    write_result(out_dir, NAME, result)
-    return result
+    return finish_result(out_dir, NAME, result, start)
 
 
 def _plot(v, fine, coarse, params, proto, fit, fit_paper_dt, path):
@@ -160,9 +159,7 @@ def _plot(v, fine, coarse, params, proto, fit, fit_paper_dt, path):
               transform=ax_b.transAxes, ha="right", va="center", fontsize=8,
               bbox={"facecolor": "white", "edgecolor": "0.7"})
     fig.suptitle("Samadi et al. 2017, Fig. 2: mean output of the dynamic LIF neuron", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+    save_figure(fig, path, dpi=150)
 
 
 def main(argv=None) -> int:

@@ -53,6 +53,7 @@ import spiketeach  # noqa: E402
 from spiketeach.analysis.alignment import layer_angles  # noqa: E402
 from spiketeach.core.progress import Progress  # noqa: E402
 from spiketeach.models.samadi2017 import rate  # noqa: E402
+from spiketeach.plotting import save_figure  # noqa: E402
 from spiketeach.protocols.samadi2017 import depth_sweep as sweep  # noqa: E402
 from spiketeach.protocols.samadi2017.teacher_student import LEARNER_SIZES  # noqa: E402
 from spiketeach.results import add_sweep_options, figure_parser  # noqa: E402
@@ -447,9 +448,7 @@ def plot(summary: dict, align: dict | None, path: Path, title: str,
         ax.set_ylabel("angle (deg)")
         ax.legend(fontsize=6)
     fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
 
 
 def main(argv=None) -> int:

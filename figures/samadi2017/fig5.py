@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from spiketeach.core.devices import select_device  # noqa: E402
 from spiketeach.core.progress import Progress  # noqa: E402
+from spiketeach.plotting import save_figure  # noqa: E402
 from spiketeach.protocols.samadi2017.mnist import MnistRun, digits_data, train_mnist  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
@@ -122,9 +123,7 @@ def _plot(results, path, quick):
     ax.set_ylabel("test error (%), running mean of 10 blocks")
     ax.set_title("LIF broadcast alignment" + (" (quick: 8×8 digits)" if quick else ", MNIST"))
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
 
 
 def main(argv=None) -> int:

@@ -42,6 +42,7 @@ import numpy as np  # noqa: E402
 from spiketeach.analysis.accuracy import answers_from_counts  # noqa: E402
 from spiketeach.models.samadi2017 import rate  # noqa: E402
 from spiketeach.models.samadi2017.params import SamadiParams  # noqa: E402
+from spiketeach.plotting import save_figure  # noqa: E402
 from spiketeach.protocols.samadi2017.mnist import MnistRun, digits_data, load_inputs  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
@@ -204,9 +205,7 @@ def _plot(out, path):
     ax.set_ylabel("test error (%)")
     ax.set_title("Rate networks on " + out["protocol"]["dataset"])
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
 
 
 def main(argv=None) -> int:

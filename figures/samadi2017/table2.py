@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from spiketeach.plotting import save_figure  # noqa: E402
 from spiketeach.results import figure_parser, write_result  # noqa: E402
 
 NAME = "table2"
@@ -76,9 +77,7 @@ def _plot(out, path):
     table.scale(1, 1.3)
     ax.set_title("MNIST test accuracy (Samadi et al. 2017, Table 2)"
                  + (" — quick run" if out["quick"] else ""))
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, dpi=120)
 
 
 def main(argv=None) -> int:

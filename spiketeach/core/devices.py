@@ -30,6 +30,7 @@ import os
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 
 from spiketeach.errors import SpiketeachError
 
-__all__ = ["DEVICES", "RUNTIME_TARGETS", "DEFAULT_COMPUTE_CAPABILITY", "CUDA_CXX_STANDARD", "brian2_supports_run_args", "DeviceError", "DeviceConfig", "select_device", "ALIAS_CHECKS_FLAG", "find_curand", "compiled_binary", "reset_device", "is_standalone", "current_device",
+__all__ = ["DEVICES", "RUNTIME_TARGETS", "DEFAULT_COMPUTE_CAPABILITY", "CUDA_CXX_STANDARD", "brian2_supports_run_args", "DeviceError", "DeviceConfig", "select_device", "using_device", "ALIAS_CHECKS_FLAG", "find_curand", "compiled_binary", "reset_device", "is_standalone", "current_device",
            "GENN_BACKENDS"]
 
 DEVICES = ("runtime", "cpp_standalone", "genn", "cuda_standalone")
@@ -307,6 +308,18 @@ def reset_device() -> None:
         current.reinit()
     set_device("runtime")
     _restore_prefs()
+
+@contextmanager
+def using_device(name: str = "runtime", **options):
+    """:func:`select_device` ``(name, **options)`` for a ``with`` block (yielding its config), and
+    :func:`reset_device` after it, also when the block fails (a standalone build left selected
+    would swallow the next network's run)."""
+    config = select_device(name, **options)
+    try:
+        yield config
+    finally:
+        reset_device()
+
 
 def is_standalone() -> bool:
     return _current.standalone

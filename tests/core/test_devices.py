@@ -8,6 +8,7 @@ from spiketeach.core.devices import (
     current_device,
     reset_device,
     select_device,
+    using_device,
 )
 
 
@@ -55,6 +56,18 @@ def test_select_and_reset(tmp_path):
     assert not cfg.standalone and current_device().name == "runtime"
     assert type(get_device()).__name__ == "RuntimeDevice"
     assert set(DEVICES) == {"runtime", "cpp_standalone", "genn", "cuda_standalone"}
+
+
+def test_using_device_resets_after_the_block_even_on_an_error(tmp_path):
+    from brian2 import get_device
+    with using_device("cpp_standalone", build_dir=tmp_path / "b") as cfg:
+        assert cfg.standalone and current_device().name == "cpp_standalone"
+    assert type(get_device()).__name__ == "RuntimeDevice"
+    with pytest.raises(RuntimeError, match="inside"):
+        with using_device("cpp_standalone", build_dir=tmp_path / "c"):
+            assert type(get_device()).__name__ == "CPPStandaloneDevice"
+            raise RuntimeError("inside")
+    assert type(get_device()).__name__ == "RuntimeDevice"
 
 
 def test_block_runner_seeds(tmp_path):

@@ -24,6 +24,7 @@ from brian2 import (
 
 import spiketeach.models.bourdoukan2015.equations as eq
 from spiketeach.core.connectivity import dense_indices
+from spiketeach.models import spike_coding as sc
 
 from .params import Bourdoukan2015Params
 
@@ -81,7 +82,7 @@ def circle_decoder(params: Bourdoukan2015Params) -> np.ndarray:
 
 def thresholds(D, mu: float) -> np.ndarray:
     """T_n = (|D_n|^2 + mu) / 2."""
-    return 0.5 * (np.sum(np.asarray(D) ** 2, axis=0) + mu)
+    return sc.optimal_thresholds(np.asarray(D).T, mu)
 
 
 def optimal_weights(D, params: Bourdoukan2015Params) -> Weights:
@@ -90,7 +91,7 @@ def optimal_weights(D, params: Bourdoukan2015Params) -> Weights:
     D = np.asarray(D, dtype=float)
     F = D.T
     A = np.asarray(params.A, dtype=float)
-    fast = -F @ F.T - params.mu * np.eye(F.shape[0])
+    fast = sc.optimal_recurrent(F, params.mu)
     slow = F @ (A + params.lam * np.eye(A.shape[0])) @ D
     return Weights(D, fast, slow)
 
@@ -118,13 +119,7 @@ class DynamicsNetwork:
     params: Bourdoukan2015Params
 
     def run(self) -> None:
-        from brian2 import device
-
-        from spiketeach.core.devices import current_device, is_standalone
-
-        self.network.run(self.duration, namespace={})
-        if is_standalone():
-            device.build(directory=str(current_device().build_dir), compile=True, run=True)
+        sc.run_whole(self.network, self.duration)
 
     def weights(self) -> Weights:
         N = len(self.neurons)
@@ -140,11 +135,7 @@ class DynamicsNetwork:
         return Weights(D, out["fast"], out["slow"])
 
     def spike_matrix(self, n_steps: int) -> np.ndarray:
-        steps = np.round(np.asarray(self.spikes.t / second) / self.params.dt).astype(int)
-        S = np.zeros((n_steps, len(self.neurons)))
-        keep = steps < n_steps
-        np.add.at(S, (steps[keep], np.asarray(self.spikes.i)[keep]), 1)
-        return S
+        return sc.spike_matrix(self.spikes, n_steps, len(self.neurons), self.params.dt)
 
 
 def build_network(weights: Weights, stimulus, params: Bourdoukan2015Params | None = None, *,
@@ -159,11 +150,7 @@ def build_network(weights: Weights, stimulus, params: Bourdoukan2015Params | Non
     p = params or Bourdoukan2015Params()
     w = check_weights(weights, p)
     N, J = p.n_neurons, p.n_inputs
-    stimulus = np.asarray(stimulus, dtype=float)
-    if stimulus.ndim != 2 or stimulus.shape[1] != J:
-        raise ValueError(f"stimulus must be (steps x {J}), got shape {stimulus.shape}")
-    if not np.all(np.isfinite(stimulus)):
-        raise ValueError("stimulus contains NaN or inf")
+    stimulus = sc.check_stimulus(stimulus, J)
     dt = p.dt * second
     ta = TimedArray(stimulus * Hz, dt=dt, name=f"{name}_stimulus")
     teacher = NeuronGroup(J, eq.TEACHER, method="euler", dt=dt, order=-10,
@@ -172,9 +159,8 @@ def build_network(weights: Weights, stimulus, params: Bourdoukan2015Params | Non
                           events={"candidate": eq.CANDIDATE}, method="euler", dt=dt,
                           name=f"{name}_neurons")
     neurons.T = thresholds(w.D, p.mu)
-    neurons.lam = p.lam * Hz
-    neurons.sigma_v = p.sigma_v / np.sqrt(p.dt) * second ** -0.5
-    neurons.sigma_T = p.sigma_threshold
+    sc.set_noise(neurons, lam=p.lam, sigma_v=p.sigma_v, sigma_threshold=p.sigma_threshold,
+                 dt=p.dt)
 
     system = Synapses(teacher, teacher, eq.SYSTEM, dt=dt, name=f"{name}_system")
     i, j = dense_indices(J, J)

@@ -16,9 +16,9 @@ Times in seconds, rates in Hz; everything else dimensionless.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
-from spiketeach.core.checks import check_nonnegative, check_positive
+from spiketeach.models.spike_coding import check_params, replace_params
 
 __all__ = ["Bourdoukan2015Params", "DEFAULT", "OSCILLATOR"]
 
@@ -72,14 +72,8 @@ class Bourdoukan2015Params:
     input_smoothing: float = 0.02
 
     def __post_init__(self):
-        for name in ("n_neurons", "n_inputs"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in _POSITIVE:
-            check_positive(name, getattr(self, name))
-        for name in _NONNEGATIVE:
-            check_nonnegative(name, getattr(self, name))
+        check_params(self, counts=("n_neurons", "n_inputs"), positive=_POSITIVE,
+                     nonnegative=_NONNEGATIVE)
         A = self.A
         if (not isinstance(A, tuple) or len(A) != self.n_inputs
                 or any(not isinstance(row, tuple) or len(row) != self.n_inputs for row in A)):
@@ -89,18 +83,12 @@ class Bourdoukan2015Params:
             for v in row:
                 if not math.isfinite(float(v)):
                     raise ValueError(f"A must be finite, got {A!r}")
-        if self.lam * self.dt >= 1:
-            raise ValueError(f"lam * dt must be < 1 for the Euler step, got {self.lam * self.dt}")
 
     def replace(self, **changes) -> "Bourdoukan2015Params":
         """A copy with ``changes`` (checked like the constructor)."""
-        names = {f.name for f in fields(self)}
-        unknown = set(changes) - names
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)}")
         if "A" in changes:
             changes["A"] = tuple(tuple(float(v) for v in row) for row in changes["A"])
-        return replace(self, **changes)
+        return replace_params(self, changes)
 
 
 #: the defaults

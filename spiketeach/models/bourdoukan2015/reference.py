@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spiketeach.models import spike_coding as sc
+
 from .network import Weights, check_weights, thresholds
 from .params import Bourdoukan2015Params
 
@@ -25,9 +27,7 @@ def simulate(weights: Weights, stimulus, params: Bourdoukan2015Params, *, learn:
     D, fast, slow = w.D, w.fast, w.slow
     F = D.T
     N, J = p.n_neurons, p.n_inputs
-    c = np.asarray(stimulus, dtype=float)
-    if c.ndim != 2 or c.shape[1] != J:
-        raise ValueError(f"stimulus must be (steps x {J}), got shape {c.shape}")
+    c = sc.check_stimulus(stimulus, J)
     A = np.asarray(p.A, dtype=float)
     T = thresholds(D, p.mu)
     K = p.feedback_gain if feedback else 0.0
@@ -53,14 +53,11 @@ def simulate(weights: Weights, stimulus, params: Bourdoukan2015Params, *, learn:
         r = r * (1 - lam * dt)
         if eps_s:
             slow += eps_s * dt * np.outer(I_err, r)
-        margin = V - T - (st * rng.standard_normal(N) if st else 0.0)
-        k = int(np.argmax(margin))
-        if margin[k] >= 0:
+        k = sc.choose_spike(V, T, st, rng)
+        if k >= 0:
             col = fast[:, k].copy()
             if eps_f:
-                d = -eps_f * (p.beta * (V + p.mu * r) + col)
-                d[k] -= eps_f * p.mu
-                fast[:, k] = col + d
+                fast[:, k] = sc.voltage_rule(col, V, r, k, eps_f, p.beta, p.mu)
             V = V + col
             r[k] += 1
             S[t, k] = 1

@@ -32,6 +32,7 @@ from brian2 import (
 
 import spiketeach.models.brendel2020.equations as eq
 from spiketeach.core.connectivity import dense_indices
+from spiketeach.models import spike_coding as sc
 
 from .params import Brendel2020EIParams
 
@@ -138,13 +139,7 @@ class EINetwork:
 
     def run(self) -> None:
         """Run the whole stimulus (on a standalone device: generate, compile and run)."""
-        from brian2 import device
-
-        from spiketeach.core.devices import current_device, is_standalone
-
-        self.network.run(self.duration, namespace={})
-        if is_standalone():
-            device.build(directory=str(current_device().build_dir), compile=True, run=True)
+        sc.run_whole(self.network, self.duration)
 
     def weights(self) -> EIWeights:
         """The weights now."""
@@ -161,14 +156,8 @@ class EINetwork:
     def spike_matrices(self, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
         """E and I spikes as (n_steps x n) 0/1 arrays."""
         dt = self.params.dt
-        out = []
-        for mon, n in ((self.spikes_e, len(self.exc)), (self.spikes_i, len(self.inh))):
-            steps = np.round(np.asarray(mon.t / second) / dt).astype(int)
-            S = np.zeros((n_steps, n))
-            keep = steps < n_steps
-            np.add.at(S, (steps[keep], np.asarray(mon.i)[keep]), 1)
-            out.append(S)
-        return out[0], out[1]
+        return (sc.spike_matrix(self.spikes_e, n_steps, len(self.exc), dt),
+                sc.spike_matrix(self.spikes_i, n_steps, len(self.inh), dt))
 
 
 def _population(n, equations, reset, T, params, sigma_v, dt, name):
@@ -176,9 +165,7 @@ def _population(n, equations, reset, T, params, sigma_v, dt, name):
     g = NeuronGroup(n, equations, threshold=eq.THRESHOLD, reset=reset, refractory=eq.REFRACTORY,
                     events={"candidate": eq.CANDIDATE}, method="euler", dt=dt, name=name)
     g.T = T
-    g.lam = p.lam * Hz
-    g.sigma_v = sigma_v / np.sqrt(p.dt) * second ** -0.5
-    g.sigma_T = p.sigma_threshold
+    sc.set_noise(g, lam=p.lam, sigma_v=sigma_v, sigma_threshold=p.sigma_threshold, dt=p.dt)
     g.ref_steps = p.refractory_steps
     return g
 
@@ -214,11 +201,7 @@ def build_ei_network(weights: EIWeights, stimulus, params: Brendel2020EIParams |
     p = params or Brendel2020EIParams()
     w = check_ei_weights(weights, p.n_inputs)
     n_e, n_i = w.ee.shape[0], w.ii.shape[0]
-    stimulus = np.asarray(stimulus, dtype=float)
-    if stimulus.ndim != 2 or stimulus.shape[1] != p.n_inputs:
-        raise ValueError(f"stimulus must be (steps x {p.n_inputs}), got shape {stimulus.shape}")
-    if not np.all(np.isfinite(stimulus)):
-        raise ValueError("stimulus contains NaN or inf")
+    stimulus = sc.check_stimulus(stimulus, p.n_inputs)
     dt = p.dt * second
 
     ta = TimedArray(stimulus * Hz, dt=dt, name=f"{name}_stimulus")

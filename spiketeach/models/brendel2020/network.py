@@ -24,6 +24,8 @@ from brian2 import (
 
 import spiketeach.models.brendel2020.equations as eq
 from spiketeach.core.batch import TrialBatch
+from spiketeach.models import spike_coding as sc
+from spiketeach.models.spike_coding import optimal_thresholds
 
 from .params import Brendel2020Params
 
@@ -75,14 +77,7 @@ def optimal_weights(D, mu: float, nu: float = 0.0):
     if D.ndim != 2:
         raise ValueError(f"D must be a 2-D array (inputs x neurons), got shape {D.shape}")
     F = D.T.copy()
-    omega = -F @ F.T - mu * np.eye(F.shape[0])
-    return F, omega, optimal_thresholds(F, mu, nu)
-
-
-def optimal_thresholds(F, mu: float, nu: float = 0.0) -> np.ndarray:
-    """T_n = (|F_n|^2 + mu + nu) / 2 (S.13)."""
-    F = np.asarray(F, dtype=float)
-    return 0.5 * (np.sum(F ** 2, axis=1) + mu + nu)
+    return F, sc.optimal_recurrent(F, mu), optimal_thresholds(F, mu, nu)
 
 
 def initial_weights(params: Brendel2020Params, rng: np.random.Generator):
@@ -125,13 +120,7 @@ class SpikeCodingNetwork:
     def run(self) -> None:
         """Run the whole stimulus; on a standalone device also generate, compile and run the
         program (one run per build)."""
-        from brian2 import device
-
-        from spiketeach.core.devices import current_device, is_standalone
-
-        self.network.run(self.duration)
-        if is_standalone():
-            device.build(directory=str(current_device().build_dir), compile=True, run=True)
+        sc.run_whole(self.network, self.duration)
 
     @property
     def n(self) -> int:
@@ -153,12 +142,7 @@ class SpikeCodingNetwork:
 
     def spike_matrix(self, n_steps: int, t0: float = 0.0) -> np.ndarray:
         """Spikes as an (n_steps x N) 0/1 array for the steps from ``t0`` (s)."""
-        dt = self.params.dt
-        steps = np.round((np.asarray(self.spikes.t / second) - t0) / dt).astype(int)
-        keep = (steps >= 0) & (steps < n_steps)
-        out = np.zeros((n_steps, self.n))
-        np.add.at(out, (steps[keep], np.asarray(self.spikes.i)[keep]), 1)
-        return out
+        return sc.spike_matrix(self.spikes, n_steps, self.n, self.params.dt, t0)
 
 
 def _run_without_namespace(net):
@@ -203,17 +187,12 @@ def build_network(F, omega, stimulus, params: Brendel2020Params | None = None, *
                              "(trials x N x N) and stimulus (trials x steps x J) too")
         checked = [check_weights(f, o) for f, o in zip(F, omega)]
         Fs, omegas = [c[0] for c in checked], [c[1] for c in checked]
-        stimuli = [np.asarray(c, dtype=float) for c in stimulus]
+        stimuli = list(stimulus)
     else:
         Fs, omegas = [check_weights(F, omega)[0]], [check_weights(F, omega)[1]]
-        stimuli = [np.asarray(stimulus, dtype=float)]
+        stimuli = [stimulus]
     N, J = Fs[0].shape
-    for stim in stimuli:
-        if stim.ndim != 2 or stim.shape[1] != J:
-            raise ValueError(f"stimulus must be (steps x {J}) to match F's {J} inputs, got "
-                             f"shape {stim.shape}")
-        if not np.all(np.isfinite(stim)):
-            raise ValueError("stimulus contains NaN or inf")
+    stimuli = [sc.check_stimulus(s, J, why=f"to match F's {J} inputs") for s in stimuli]
     T = np.full(N, params.threshold) if thresholds is None else np.asarray(thresholds, float)
     if T.shape != (N,):
         raise ValueError(f"thresholds must have {N} entries, got shape {T.shape}")
@@ -227,9 +206,8 @@ def build_network(F, omega, stimulus, params: Brendel2020Params | None = None, *
     neurons = NeuronGroup(batch.cells(N), eq.NEURON, threshold=eq.THRESHOLD, reset=eq.RESET,
                           method="euler", dt=dt, name=f"{name}_neurons")
     neurons.T = batch.tile(T)
-    neurons.lam = params.lam * Hz
-    neurons.sigma_v = params.sigma_v / np.sqrt(params.dt) * second ** -0.5
-    neurons.sigma_T = params.sigma_threshold
+    sc.set_noise(neurons, lam=params.lam, sigma_v=params.sigma_v,
+                 sigma_threshold=params.sigma_threshold, dt=params.dt)
     noise = neurons.run_regularly(eq.THRESHOLD_NOISE, when="thresholds", order=-2,
                                   name=f"{name}_threshold_noise")
 

@@ -20,9 +20,10 @@ attaches units).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 from spiketeach.core.checks import check_nonnegative, check_positive
+from spiketeach.models.spike_coding import check_params, replace_params
 
 __all__ = ["Brendel2020Params", "TABLE", "CODE", "Brendel2020EIParams", "EI_TABLE", "EI_CODE",
            "check_positive", "check_nonnegative"]
@@ -84,24 +85,12 @@ class Brendel2020Params:
     input_smoothing: float = 6e-3
 
     def __post_init__(self):
-        for name in ("n_neurons", "n_inputs"):
-            v = getattr(self, name)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        for name in _POSITIVE:
-            check_positive(name, getattr(self, name))
-        for name in _NONNEGATIVE:
-            check_nonnegative(name, getattr(self, name))
-        if self.lam * self.dt >= 1:
-            raise ValueError(f"lam * dt must be < 1 for the Euler step, got {self.lam * self.dt}")
+        check_params(self, counts=("n_neurons", "n_inputs"), positive=_POSITIVE,
+                     nonnegative=_NONNEGATIVE)
 
     def replace(self, **changes) -> "Brendel2020Params":
         """A copy with ``changes`` (checked like the constructor)."""
-        names = {f.name for f in fields(self)}
-        unknown = set(changes) - names
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)}")
-        return replace(self, **changes)
+        return replace_params(self, changes)
 
 
 #: The supplement's table, column "Fig 2" (the default).
@@ -189,19 +178,9 @@ class Brendel2020EIParams:
     input_smoothing: float = 6e-3
 
     def __post_init__(self):
-        for name in ("n_e", "n_i", "n_inputs", "refractory_steps"):
-            v = getattr(self, name)
-            low = 0 if name == "refractory_steps" else 1
-            if not isinstance(v, int) or isinstance(v, bool) or v < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {v!r}")
-        for name in _EI_POSITIVE:
-            check_positive(name, getattr(self, name))
-        for name in _EI_NONNEGATIVE:
-            check_nonnegative(name, getattr(self, name))
-        for name in ("lam", "lam_ff", "lam_ei"):
-            if getattr(self, name) * self.dt >= 1:
-                raise ValueError(f"{name} * dt must be < 1 for the Euler step, got "
-                                 f"{getattr(self, name) * self.dt}")
+        check_params(self, counts=("n_e", "n_i", "n_inputs", ("refractory_steps", 0)),
+                     positive=_EI_POSITIVE, nonnegative=_EI_NONNEGATIVE,
+                     leaks=("lam", "lam_ff", "lam_ei"))
 
     @property
     def n_neurons(self) -> int:
@@ -209,11 +188,7 @@ class Brendel2020EIParams:
 
     def replace(self, **changes) -> "Brendel2020EIParams":
         """A copy with ``changes`` (checked like the constructor)."""
-        names = {f.name for f in fields(self)}
-        unknown = set(changes) - names
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {sorted(unknown)}")
-        return replace(self, **changes)
+        return replace_params(self, changes)
 
 
 #: The supplement's table, column "Fig 3" of the draft (= PLOS Fig 4), code values where it is

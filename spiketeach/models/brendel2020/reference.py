@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spiketeach.models import spike_coding as sc
+
 from .network import check_weights
 from .params import Brendel2020Params
 
@@ -26,9 +28,7 @@ def simulate(F, omega, stimulus, params: Brendel2020Params, *, thresholds=None,
     F, omega = check_weights(F, omega)
     F, omega = F.copy(), omega.copy()
     N, J = F.shape
-    c = np.asarray(stimulus, dtype=float)
-    if c.ndim != 2 or c.shape[1] != J:
-        raise ValueError(f"stimulus must be (steps x {J}), got shape {c.shape}")
+    c = sc.check_stimulus(stimulus, J)
     T = np.full(N, params.threshold) if thresholds is None else np.asarray(thresholds, float)
     dt, lam, lam_ff = params.dt, params.lam, params.lam_ff
     eps_rec, eps_ff = (params.eps_rec, params.eps_ff) if learn else (0.0, 0.0)
@@ -48,15 +48,12 @@ def simulate(F, omega, stimulus, params: Brendel2020Params, *, thresholds=None,
         if sv:
             V = V + sv * rng.standard_normal(N)
         r = r + dt * (-lam * r)
-        margin = V - T - (st * rng.standard_normal(N) if st else 0.0)
-        k = int(np.argmax(margin))
-        if margin[k] >= 0:
+        k = sc.choose_spike(V, T, st, rng)
+        if k >= 0:
             spikes[t, k] = 1
             col = omega[:, k].copy()
             if eps_rec:
-                d = -eps_rec * (beta * (V + mu * r) + col)
-                d[k] -= eps_rec * mu
-                omega[:, k] = col + d
+                omega[:, k] = sc.voltage_rule(col, V, r, k, eps_rec, beta, mu)
             V = V + col
             if eps_ff:
                 F[k] += eps_ff * (alpha * x_ff - F[k])

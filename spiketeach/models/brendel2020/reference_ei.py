@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from spiketeach.models import spike_coding as sc
+
 from .layers import EIWeights, check_ei_weights
 from .params import Brendel2020EIParams
 
@@ -19,11 +21,10 @@ __all__ = ["simulate_ei"]
 
 
 def _choose(V, T, sigma, rng, last, t, ref):
-    margin = V - T - (sigma * rng.standard_normal(V.size) if sigma else 0.0)
-    k = int(np.argmax(margin))
-    if margin[k] >= 0 and t - last[k] > ref:
-        return k
-    return -1
+    """The one spike of a population (:func:`~spiketeach.models.spike_coding.choose_spike`)
+    unless that neuron fired within ``ref`` steps of step ``t`` (``last``: its last spikes)."""
+    k = sc.choose_spike(V, T, sigma, rng)
+    return k if k >= 0 and t - last[k] > ref else -1
 
 
 def simulate_ei(weights: EIWeights, stimulus, params: Brendel2020EIParams, *, learn: bool = False,
@@ -35,9 +36,7 @@ def simulate_ei(weights: EIWeights, stimulus, params: Brendel2020EIParams, *, le
     w = check_ei_weights(weights, p.n_inputs).copy()
     F, ee, ei, ie, ii = w.as_tuple()
     n_e, n_i = ee.shape[0], ii.shape[0]
-    c = np.asarray(stimulus, dtype=float)
-    if c.ndim != 2 or c.shape[1] != p.n_inputs:
-        raise ValueError(f"stimulus must be (steps x {p.n_inputs}), got shape {c.shape}")
+    c = sc.check_stimulus(stimulus, p.n_inputs)
     dt, lam = p.dt, p.lam
     eps_rec, eps_ff = (p.eps_rec, p.eps_ff) if learn else (0.0, 0.0)
     noisy = rng is not None
