@@ -49,3 +49,20 @@ def test_dry_run_on_cpp_standalone_gives_a_rate_per_n(bench, tmp_path):
     assert result["speedup_vs_one_cpu_core"]["1"] == 1.0
     assert result["skipped"] == {"cpp_standalone": {}}
     assert result["target"]["at_n"] is None and result["target"]["holds"] is None
+
+
+def test_gpu_check_runs_the_stage_and_reports_what_it_skipped(tmp_path):
+    # a dry run (cpp_standalone) with no time for any build: the stage still reports, naming
+    # every N it skipped
+    import json
+    spec = importlib.util.spec_from_file_location("gpu_check_bench", SCRIPT.with_name("gpu_check.py"))
+    gpu_check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gpu_check)
+    out = tmp_path / "gpu_check.json"
+    assert gpu_check.main(["--device", "cpp_standalone", "--budget-s", "15", "--cases",
+                           "samadi2017/reference", "--keep-builds", str(tmp_path / "builds"),
+                           "--out", str(out)]) == 0
+    stage = json.loads(out.read_text())["stages"]["batched_trials"]
+    assert "error" not in stage, stage
+    assert set(stage["skipped"]["cpp_standalone"]) == {"1", "100", "1000"}
+    assert stage["target"]["required"] == 20.0 and stage["target"]["holds"] is None

@@ -327,7 +327,7 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
         check_manifest(manifest, path)
         if manifest.get("fingerprint") == fingerprint and (build_dir / "main").exists():
             return manifest
-    from brian2 import device
+    from brian2 import device as brian_device
 
     from spiketeach.core.devices import reset_device, select_device
     from spiketeach.core.schedule import PresentationSchedule
@@ -349,7 +349,7 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
         eta_on = {str(k): float(np.asarray(ban.layers[k].eta[:]).reshape(-1)[0])
                   for k in ban.learning_layers}
         ban.net.run(schedule.duration, namespace={})
-        device.build(directory=str(build_dir), compile=True, run=False)
+        brian_device.build(directory=str(build_dir), compile=True, run=False)
         views = ban.state_views()
         init0 = ban.initial_state(0)
         eta_views = {str(k): ban.layers[k].eta for k in ban.learning_layers}
