@@ -29,6 +29,11 @@ errors and spike counts: the batch changes the speed, not the results).
 Writes ``benchmarks/results/batched_trials.json`` with ``speedup_per_trial`` (batch 100's
 trials/min over batch 1's; the issue's target on one core: ≥ 3).
 Usage: ``python benchmarks/batched_trials.py [--quick] [--batches 1,10,100,1000]``.
+
+:func:`gpu_check_stage` is the ``batched_trials`` stage of ``benchmarks/gpu_check.py``: the
+same network and runs at N = 1, 100, 1000 on a given device (cuda_standalone) and on
+cpp_standalone, within a time budget (issue 23's GPU target: ≥ 20x one CPU core's unbatched
+trial rate at N ≥ 1000).
 """
 
 from __future__ import annotations
@@ -64,34 +69,49 @@ def random_teachers(path: Path, seeds) -> None:
                  **{f"b{k}": rng.normal(0, 0.5, b) for k, (a, b) in enumerate(pairs)})
 
 
-def config(presentations: int, batch: int, formulation: str = "reference") -> sweep.SweepConfig:
+def config(presentations: int, batch: int, formulation: str = "reference",
+           layer_sizes=None) -> sweep.SweepConfig:
     n_test = max(1, presentations // 11)
     eval_every = max(1, (presentations - 3 * n_test) // 2)
+    sizes = {} if layer_sizes is None else {"layer_sizes": [int(n) for n in layer_sizes]}
     return sweep.SweepConfig(kind="spiking", n_train=2 * eval_every, eval_every=eval_every,
-                             n_test=n_test, batch=batch, formulation=formulation)
+                             n_test=n_test, batch=batch, formulation=formulation, **sizes)
 
 
 def measure(formulation: str, batch: int, seeds: list[int], presentations: int, work: Path,
-            teachers: Path, progress=print) -> dict:
-    cfg = config(presentations, batch, formulation)
+            teachers: Path, progress=print, device: str = "cpp_standalone", layer_sizes=None,
+            deadline: float | None = None) -> dict:
+    """Build ``batch`` trials' binary on ``device`` and run ``seeds`` through it, ``batch`` per
+    run; ``deadline`` (``time.monotonic()``): a run still going then is killed (TimeoutError)."""
+    cfg = config(presentations, batch, formulation, layer_sizes)
+    depth = min(DEPTH, len(cfg.layer_sizes) - 1)
     t0 = time.perf_counter()
-    # one build directory per formulation: make recompiles only the files a batch size changes
-    manifest = sweep.build_spiking(cfg, work / f"build_{formulation}", progress=lambda s: None)
+    # one build directory per formulation (and device): make recompiles only the files a batch
+    # size changes
+    tag = formulation if device == "cpp_standalone" else f"{formulation}_{device}"
+    manifest = sweep.build_spiking(cfg, work / f"build_{tag}", progress=lambda s: None,
+                                   device=device)
     build_s = time.perf_counter() - t0
     run_s, cpu_s, records = [], [], []
     for start in range(0, len(seeds), batch):
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            raise TimeoutError(f"budget spent after {len(run_s)} runs of batch {batch} on {device}")
         t, c = time.perf_counter(), _cpu()
-        recs = sweep.run_spiking_batch(manifest, DEPTH, seeds[start:start + batch],
-                                       work / f"runs_{formulation}_{batch}", cache_dir=teachers)
+        recs = sweep.run_spiking_batch(manifest, depth, seeds[start:start + batch],
+                                       work / f"runs_{tag}_{batch}", cache_dir=teachers,
+                                       timeout=left)
         run_s.append(time.perf_counter() - t)
         cpu_s.append(_cpu() - c)
         bad = [r for r in recs if r["status"] != "done"]
+        if bad and deadline is not None and time.monotonic() >= deadline:
+            raise TimeoutError(f"budget spent during run {len(run_s)} of batch {batch} on {device}")
         if bad:
             raise RuntimeError(bad[0]["error"])
         records += recs
     per_min = 60 * len(seeds) / sum(cpu_s)
     per_min_wall = 60 * len(seeds) / sum(run_s)
-    progress(f"{formulation} batch {batch}: {len(seeds)} trials in {sum(cpu_s):.1f} CPU s, "
+    progress(f"{formulation} batch {batch} on {device}: {len(seeds)} trials in {sum(cpu_s):.1f} CPU s, "
              f"{sum(run_s):.1f} wall s ({per_min:.1f} trials per CPU minute, {per_min_wall:.1f} "
              f"per wall minute; build {build_s:.0f} s)")
     return {"batch": batch, "trials": len(seeds), "runs": len(run_s), "run_s": run_s,
@@ -99,6 +119,111 @@ def measure(formulation: str, batch: int, seeds: list[int], presentations: int, 
             "trials_per_wall_min": per_min_wall,
             "trial_presentations_per_s": per_min / 60 * len(sweep.spiking_schedule_flags(cfg)),
             "records": records}
+
+
+#: what a first build is guessed to take before one was timed on that device (seconds; the
+#: budget check of :func:`gpu_check_stage`): cpp_standalone of the Fig. 4 reference network
+#: took 60-470 s on a loaded 2-core machine; nvcc compiles ~3x slower per file
+FIRST_BUILD_GUESS_S = {"cpp_standalone": 90.0, "cuda_standalone": 300.0}
+#: the issue's target on a GPU: trials/min at N >= 1000 over one CPU core's at N = 1
+GPU_TARGET = 20.0
+
+
+def gpu_check_stage(device: str = "cuda_standalone", budget_s: float = 900.0, *,
+                    batches=(1, 100, 1000), presentations: int = 110, base_trials: int = 3,
+                    formulation: str = "reference", layer_sizes=None, work_dir=None,
+                    min_run_s: float = 10.0, progress=print) -> dict:
+    """Trials per minute of the batched spiking Fig. 4 learner at each N of ``batches`` on
+    ``device`` and on cpp_standalone (one thread), within ``budget_s`` seconds.
+
+    The network, runs and scoring are :func:`measure`'s (the sweep's compiled binary re-run
+    with ``run_args``; compilation excluded from the rates): each N is one build, then
+    ``max(N, base_trials)`` trials in runs of N. The rates compared are wall-clock (a GPU's
+    time is not this process's CPU time); cpp_standalone's CPU-time rates are given beside.
+    The steps run in the order that settles the target first: cpp_standalone at N = 1 (the
+    baseline), then ``device`` at each N upwards, then cpp_standalone at the larger N. Before
+    each step its cost is estimated (the device's last build time, or
+    :data:`FIRST_BUILD_GUESS_S`; its runs from the slowest per-trial time measured so far on
+    that device, else on any); a step that would not end within the budget is skipped, and so
+    are the larger N of that device, each with the reason. A build once started is not
+    interrupted. ``device`` may be cpp_standalone (a dry run without a GPU: one measurement
+    per N serves both sides). ``layer_sizes`` (default: the Fig. 4 learner, 2-10x8-2) and the
+    other options shrink the stage for a test.
+
+    Returns ``{"device", "network", "depth", "formulation", "presentations_per_trial",
+    "trials_per_min": {device: {N: rate}}, "cpu_trials_per_min" (cpp_standalone, per CPU
+    minute), "build_s", "skipped": {device: {N: reason}}, "speedup_vs_one_cpu_core":
+    {N: device's rate over cpp_standalone's at N = 1}, "target": {"ratio", "at_n", "required",
+    "holds"} (the best N >= 1000 measured; "holds" None when none was), "wall_s",
+    "budget_s"}``.
+    """
+    start = time.monotonic()
+    deadline = start + float(budget_s)
+    cpu = "cpp_standalone"
+    batches = sorted({int(n) for n in batches})
+    if 1 not in batches:
+        raise ValueError("the baseline, N = 1, must be among the batches")
+    devices = [device] if device == cpu else [device, cpu]
+    plan = [(cpu, 1)] + [(device, n) for n in batches if (device, n) != (cpu, 1)]
+    plan += [(cpu, n) for n in batches if device != cpu and n != 1]
+    rates = {d: {} for d in devices}
+    cpu_rates, build_s, skipped = {}, {d: {} for d in devices}, {d: {} for d in devices}
+    work = Path(work_dir or tempfile.mkdtemp(prefix="spiketeach-gpu-batched-"))
+    teachers = work / "teachers"
+    random_teachers(teachers, range(max(batches + [base_trials])))
+    cfg = config(presentations, 1, formulation, layer_sizes)
+    try:
+        for dev, n in plan:
+            if n in skipped[dev] or any(m < n for m in skipped[dev]):
+                skipped[dev].setdefault(n, "a smaller N of this device was skipped")
+                continue
+            trials = max(n, base_trials) if n == 1 else n
+            build_guess = max(build_s[dev].values(), default=FIRST_BUILD_GUESS_S.get(dev, 300.0))
+            left = deadline - time.monotonic()
+            if build_guess + min_run_s > left:
+                skipped[dev][n] = (f"a build (~{build_guess:.0f} s) and a run would not fit in "
+                                   f"the {max(left, 0):.0f} s left of the budget")
+                progress(f"batched_trials: N = {n} on {dev} skipped: {skipped[dev][n]}")
+                continue
+            try:
+                res = measure(formulation, n, list(range(trials)), presentations, work, teachers,
+                              progress=progress, device=dev, layer_sizes=layer_sizes,
+                              deadline=deadline)
+            except TimeoutError as exc:
+                skipped[dev][n] = f"stopped: {exc}"
+                progress(f"batched_trials: N = {n} on {dev} {skipped[dev][n]}")
+                continue
+            except Exception as exc:  # noqa: BLE001 -- a failing device is the stage's result
+                skipped[dev][n] = f"failed: {type(exc).__name__}: {str(exc)[-500:]}"
+                progress(f"batched_trials: N = {n} on {dev} failed: {skipped[dev][n]}")
+                continue
+            rates[dev][n] = res["trials_per_wall_min"]
+            build_s[dev][n] = res["build_s"]
+            if dev == cpu:
+                cpu_rates[n] = res["trials_per_min"]
+    finally:
+        if work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    base = rates[cpu].get(1)
+    speedup = {n: r / base for n, r in rates[device].items()} if base else {}
+    big = {n: s for n, s in speedup.items() if n >= 1000}
+    at = max(big, key=big.get) if big else None
+    return {
+        "device": device, "cpu_device": f"{cpu}, 1 thread",
+        "network": "-".join(map(str, cfg.layer_sizes)),
+        "depth": min(DEPTH, len(cfg.layer_sizes) - 1), "formulation": formulation,
+        "presentations_per_trial": int(len(sweep.spiking_schedule_flags(cfg))),
+        "trials_per_min": {d: {str(n): r for n, r in by_n.items()} for d, by_n in rates.items()},
+        "rate_note": "trials per wall minute of the runs (compilation excluded)",
+        "cpu_trials_per_min": {str(n): r for n, r in cpu_rates.items()},
+        "build_s": {d: {str(n): b for n, b in by_n.items()} for d, by_n in build_s.items()},
+        "skipped": {d: {str(n): why for n, why in by_n.items()} for d, by_n in skipped.items()},
+        "speedup_vs_one_cpu_core": {str(n): s for n, s in speedup.items()},
+        "target": {"ratio": big.get(at), "at_n": at, "required": GPU_TARGET,
+                   "holds": None if at is None else bool(big[at] >= GPU_TARGET),
+                   "what": f"{device} trials/min at N >= 1000 over cpp_standalone's at N = 1"},
+        "wall_s": time.monotonic() - start, "budget_s": float(budget_s),
+    }
 
 
 def _cpu() -> float:

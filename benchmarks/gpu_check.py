@@ -25,8 +25,12 @@ is done (a run cut short keeps what finished):
     each build runs a block once, then a second block is timed; the timed blocks run one at a
     time, after every build (builds run in parallel, ``--jobs`` at once).
 ``batched_trials``
-    optional: runs ``spiketeach.core.batch.gpu_check_stage(device, budget_s)`` where that
-    exists (batched trials are another issue's work) and is skipped, saying so, where not.
+    issue 23: trials/min of the batched spiking Fig. 4 learner (Samadi 2-10x8-2, the network
+    ``benchmarks/batched_trials.py`` times) at N = 1, 100, 1000 on the checked device and on
+    cpp_standalone with one thread, and the ratio at N >= 1000 over one CPU core's unbatched
+    rate (target >= 20x): :func:`batched_trials.gpu_check_stage` (in this folder), run last, in
+    this process, with the time the other stages left, or ``--batched-budget-s`` seconds kept
+    for it out of ``--budget-s``; the N it had no time for are listed under ``skipped``.
 
 Each case and build runs in its own process (one Brian2 device per process); a build that does
 not finish in the time left is recorded as skipped, the headline ones (the speed builds, then the
@@ -277,6 +281,11 @@ def main(argv=None) -> int:
                         choices=("cuda_standalone", "cpp_standalone"),
                         help="the device checked (cpp_standalone: a dry run of this script on a "
                              "machine without a GPU)")
+    parser.add_argument("--batched-budget-s", type=float, default=0.0,
+                        help="seconds of --budget-s kept for the batched_trials stage (default "
+                             "0: what the other stages leave)")
+    parser.add_argument("--batched-sizes", default="1,100,1000",
+                        help="N of the batched_trials stage (comma-separated; default 1,100,1000)")
     parser.add_argument("--worker", choices=("equivalence", "speed"), help=argparse.SUPPRESS)
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--build-root", help=argparse.SUPPRESS)
@@ -285,7 +294,8 @@ def main(argv=None) -> int:
         return worker_main(args)
 
     start = time.monotonic()
-    deadline = start + args.budget_s
+    # the other stages end before the time kept for the batched trials
+    deadline = start + args.budget_s - max(0.0, min(args.batched_budget_s, args.budget_s))
     report = Report(Path(args.out))
     report.set("started", time.strftime("%Y-%m-%d %H:%M:%S %Z"))
     report.set("budget_s", args.budget_s)
@@ -365,16 +375,16 @@ def main(argv=None) -> int:
             case: r["presentations_per_s"] / cpu for case, r in speed.items()
             if isinstance(r, dict) and "presentations_per_s" in r})
 
-    # optional: batched trials (another issue's spiketeach.core.batch)
+    # batched trials (issue 23): last, with what is left
+    left = start + args.budget_s - time.monotonic() - 5
     try:
-        from spiketeach.core import batch
-        hook = getattr(batch, "gpu_check_stage", None)
-        if hook is None:
-            result = {"skipped": "spiketeach.core.batch has no gpu_check_stage(device, budget_s)"}
-        else:
-            result = hook("cuda_standalone", max(0.0, deadline - time.monotonic() - 5))
-    except ImportError as exc:
-        result = {"skipped": f"spiketeach.core.batch is not importable ({exc})"}
+        if str(HERE) not in sys.path:  # (benchmarks/ is not a package)
+            sys.path.insert(0, str(HERE))
+        from batched_trials import gpu_check_stage
+        result = gpu_check_stage(args.device, max(0.0, left),
+                                 batches=[int(n) for n in args.batched_sizes.split(",")])
+    except Exception as exc:  # noqa: BLE001 -- the report says what failed
+        result = {"error": "".join(traceback.format_exception_only(exc))[-3000:]}
     report.set("stages", "batched_trials", result)
     report.set("wall_s", time.monotonic() - start)
     if not args.keep_builds:
@@ -383,6 +393,7 @@ def main(argv=None) -> int:
     eq = report.data["stages"].get("equivalence", {})
     print(f"gpu_check: {sum(bool(r.get('passed')) for r in eq.values())}/{len(eq)} cases "
           f"passed; speed {json.dumps(report.data['stages'].get('speed_vs_one_cpu_core'))}; "
+          f"batched trials {json.dumps(result.get('target', result))}; "
           f"{report.data['wall_s']:.0f} s; {args.out}")
     return 0
 

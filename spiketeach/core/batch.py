@@ -7,8 +7,10 @@ same code objects do N trials' work per step. Each trial stays the network it wo
 no synapse crosses from one trial's block to another's, trial k owns the k-th block of every
 group and every projection, and every value that differs between trials (weights, biases,
 stimuli, targets, seeds) is set per block. Sums over synapses run in the same order as in a
-single trial, so a trial of a batch gives the same spikes and, to the last bit on one device,
-the same weights as the trial run alone (tests/models/samadi2017/test_batch.py,
+single trial, so a trial of a batch gives the same spikes and the same weights as the trial run
+alone — to the last bit on numpy, to rounding on cpp_standalone, whose compiled loops may round
+a value at another offset differently (hunsberger2017: 1 ulp in one of 48 weights) (tests/models/samadi2017/test_batch.py,
+tests/models/hunsberger2017/test_batch.py,
 tests/models/brendel2020/test_brendel2020_batch.py).
 
 What a family must keep per trial for that to hold (and :class:`TrialBatch` helps with):

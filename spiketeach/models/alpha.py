@@ -51,19 +51,32 @@ def alpha_kernel(t, tau_s=0.003):
     return np.where(t >= 0, t / tau_s ** 2 * np.exp(-np.maximum(t, 0) / tau_s), 0.0)
 
 
-def alpha_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, *,
+def alpha_projection(pre: NeuronGroup, post: NeuronGroup, W, *,
                      extra_model: str = "", namespace: dict | None = None,
-                     name: str | None = None, mask: np.ndarray | None = None,
+                     name: str | None = None, mask=None,
                      on_pre: str = ALPHA_ON_PRE, on_post: dict | None = None,
-                     on_event: dict | None = None) -> Synapses:
+                     on_event: dict | None = None, trials: int = 1) -> Synapses:
     """Synapses ``pre -> post`` with weights ``W`` (len(post) × len(pre)) through alpha synapses.
 
     ``post`` must contain :data:`ALPHA_TARGET`. ``mask`` (same shape as W) keeps only the
     synapses where it is True (e.g. the non-zero entries of sparse decoders). ``on_pre`` must
     end with :data:`ALPHA_ON_PRE` (code before it may e.g. bring ``w`` up to date);
     ``on_post`` and ``on_event`` add pathways (Brian2's arguments of the same names).
+
+    ``trials`` > 1: ``pre`` and ``post`` hold that many independent trials
+    (:mod:`spiketeach.core.batch`), ``W`` (and ``mask``, if given) is a sequence of one matrix
+    per trial, and trial k's synapses connect only trial k's cells, in the order a single
+    trial's would (so its sums run in the same order).
     """
-    W = check_weight_matrix(W, pre, post)
+    if trials == 1:
+        Ws, masks = [W], [mask]
+    else:
+        Ws = list(W)
+        masks = [None] * trials if mask is None else list(mask)
+        if len(Ws) != trials or len(masks) != trials:
+            raise ValueError(f"{trials} trials need {trials} weight matrices (and masks); got "
+                             f"{len(Ws)} and {len(masks)}")
+    Ws = [check_weight_matrix(w, pre, post, trials) for w in Ws]
     if not on_pre.rstrip().endswith(ALPHA_ON_PRE):
         raise ValueError("on_pre must end with the alpha kick " + repr(ALPHA_ON_PRE))
     kwargs = {}
@@ -73,11 +86,17 @@ def alpha_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, *,
         kwargs["on_event"] = on_event
     syn = Synapses(pre, post, "w : 1\n" + extra_model, on_pre=on_pre, clock=post.clock,
                    namespace=namespace, name=name or "alpha*", **kwargs)
-    i, j = dense_indices(len(pre), len(post))
-    vals = W.T.ravel()
-    if mask is not None:
-        keep = np.asarray(mask, dtype=bool).T.ravel()
-        i, j, vals = i[keep], j[keep], vals[keep]
-    syn.connect(i=i, j=j)
-    syn.w = vals
+    n_post, n_pre = Ws[0].shape
+    pre_idx, post_idx, values = [], [], []
+    for k, (w, m) in enumerate(zip(Ws, masks)):
+        i, j = dense_indices(n_pre, n_post)
+        vals = w.T.ravel()
+        if m is not None:
+            keep = np.asarray(m, dtype=bool).T.ravel()
+            i, j, vals = i[keep], j[keep], vals[keep]
+        pre_idx.append(i + k * n_pre)
+        post_idx.append(j + k * n_post)
+        values.append(vals)
+    syn.connect(i=np.concatenate(pre_idx), j=np.concatenate(post_idx))
+    syn.w = np.concatenate(values)
     return syn

@@ -36,7 +36,7 @@ from brian2 import Clock, NeuronGroup, Synapses, linked_var
 from spiketeach.models.alpha import ALPHA_TARGET, alpha_projection
 from spiketeach.models.lif import LIFParams, gain_bias, lif_group, lif_namespace, lif_rate
 
-__all__ = ["PopulationCode", "make_population_code", "population_group", "value_node",
+__all__ = ["PopulationCode", "make_population_code", "trial_codes", "population_group", "value_node",
            "encode_from", "decode_into"]
 
 
@@ -138,31 +138,47 @@ def make_population_code(dims: int, params: NEFParams, intercepts: tuple,
     return code
 
 
-def population_group(code: PopulationCode, params: NEFParams, clock: Clock, *,
+def trial_codes(code) -> list[PopulationCode]:
+    """``code`` (one :class:`PopulationCode`, or a sequence of one per trial of a batch,
+    :mod:`spiketeach.core.batch`) as a list of codes of one size and dimension."""
+    codes = [code] if isinstance(code, PopulationCode) else list(code)
+    if not codes:
+        raise ValueError("no population code given")
+    shapes = {(c.n, c.dims) for c in codes}
+    if len(shapes) > 1:
+        raise ValueError(f"the trials' population codes differ in (neurons, dims): {sorted(shapes)}")
+    return codes
+
+
+def population_group(code, params: NEFParams, clock: Clock, *,
                      gated: bool = False, namespace: dict | None = None,
                      name: str | None = None, linked: dict | None = None,
                      linked_value: str | None = None) -> NeuronGroup:
     """LIF neurons of a population; input ``s_in`` is summed from :func:`encode_from`, or read
     from linked variables.
 
+    ``code``: a :class:`PopulationCode`, or one per trial (a batch: trial k's neurons are the
+    k-th block and read the k-th block of the linked groups).
     ``gated``: subtract ``inhibition`` from every neuron's current while ``learning_gate(t)`` is 0
     (the original switches learning off by silencing the error population with -20).
     ``linked``: ``{name: (group, variable)}`` (on/off encoders only): each neuron links ``name``
     to ``group.variable`` of its own dimension, and ``s_in = enc * (linked_value)`` (an
     expression of those names; default: the one name) is stored at the start of the LIF update.
     """
+    codes = trial_codes(code)
     if gated:
         extra = "s = s_in - inhibition * (1 - learning_gate(t)) / gain : 1\n"
     else:
         extra = "s = s_in : 1\n"
     if linked:
-        if np.any(np.count_nonzero(code.encoders, axis=1) != 1):
+        if any(np.any(np.count_nonzero(c.encoders, axis=1) != 1) for c in codes):
             raise ValueError("linked inputs need one non-zero encoder entry per neuron (on/off)")
         value = linked_value or next(iter(linked))
         extra += "enc : 1 (constant)\n" + "".join(f"{k} : 1 (linked)\n" for k in linked)
     extra += "s_in : 1\n"
     ns = {"inhibition": params.inhibition} | (namespace or {})
-    group = lif_group(code.n, params.lif, clock, extra_equations=extra, namespace=ns, name=name)
+    group = lif_group(sum(c.n for c in codes), params.lif, clock, extra_equations=extra,
+                      namespace=ns, name=name)
     if linked:
         # s_in is stored once per step exactly where a summed variable would be updated (groups
         # slot, before the state updaters); the LIF update and the reset (which needs J) use it.
@@ -170,38 +186,57 @@ def population_group(code: PopulationCode, params: NEFParams, clock: Clock, *,
         # being vectorised.)
         group.run_regularly(f"s_in = enc * ({value})", when="groups", order=-1,
                             name=f"{group.name}_input")
-    group.gain = code.gains
-    group.bias = code.biases
+    group.gain = np.concatenate([c.gains for c in codes])
+    group.bias = np.concatenate([c.biases for c in codes])
     if linked:
-        j, dims = np.nonzero(code.encoders)  # j: neuron (all of them, in order), dims: its axis
-        group.enc = code.encoders[j, dims]
+        enc, index = [], []
+        for k, c in enumerate(codes):
+            j, dims = np.nonzero(c.encoders)  # j: neuron (all of them, in order), dims: its axis
+            enc.append(c.encoders[j, dims])
+            index.append(dims + k * c.dims)  # trial k reads trial k's block of the source
+        group.enc = np.concatenate(enc)
         for k, (source, variable) in linked.items():
-            setattr(group, k, linked_var(source, variable, index=dims))
+            setattr(group, k, linked_var(source, variable, index=np.concatenate(index)))
     return group
 
 
 def value_node(dims: int, params: NEFParams, clock: Clock, *, extra_equations: str = "",
                namespace: dict | None = None, name: str | None = None,
                events: dict | None = None) -> NeuronGroup:
-    """``dims`` units holding an alpha-filtered decoded value ``s`` (``events``: custom events)."""
+    """``dims`` units holding an alpha-filtered decoded value ``s`` (``events``: custom events;
+    a batch of N trials of a D-dimensional value has N·D units)."""
     return NeuronGroup(dims, ALPHA_TARGET + extra_equations, method="exact",
                        namespace=lif_namespace(params.lif) | (namespace or {}), clock=clock,
                        name=name or "node*", events=dict(events or {}))
 
 
-def decode_into(population: NeuronGroup, code: PopulationCode, node: NeuronGroup,
+def decode_into(population: NeuronGroup, code, node: NeuronGroup,
                 name: str | None = None) -> Synapses:
-    """Event-driven alpha synapses with the decoders as weights: node.s = decoded value."""
-    return alpha_projection(population, node, code.decoders.T, mask=code.decoders.T != 0,
-                            namespace=dict(node.namespace), name=name)
+    """Event-driven alpha synapses with the decoders as weights: node.s = decoded value
+    (``code``: one per trial for a batch)."""
+    codes = trial_codes(code)
+    if len(codes) == 1:
+        return alpha_projection(population, node, codes[0].decoders.T,
+                                mask=codes[0].decoders.T != 0, namespace=dict(node.namespace),
+                                name=name)
+    return alpha_projection(population, node, [c.decoders.T for c in codes],
+                            mask=[c.decoders.T != 0 for c in codes],
+                            namespace=dict(node.namespace), name=name, trials=len(codes))
 
 
-def encode_from(node: NeuronGroup, variable: str, population: NeuronGroup, code: PopulationCode,
+def encode_from(node: NeuronGroup, variable: str, population: NeuronGroup, code,
                 name: str | None = None) -> Synapses:
-    """Summed synapses ``s_in = encoders · node.<variable>`` (only non-zero encoder entries)."""
+    """Summed synapses ``s_in = encoders · node.<variable>`` (only non-zero encoder entries;
+    ``code``: one per trial for a batch, each trial's block connected to its own)."""
+    codes = trial_codes(code)
     syn = Synapses(node, population, f"enc : 1 (constant)\ns_in_post = enc * {variable}_pre : 1 (summed)",
                    clock=population.clock, namespace=dict(node.namespace), name=name or "encode*")
-    j, i = np.nonzero(code.encoders)  # j: neuron, i: dimension
-    syn.connect(i=i, j=j)
-    syn.enc = code.encoders[j, i]
+    pre, post, enc = [], [], []
+    for k, c in enumerate(codes):
+        j, i = np.nonzero(c.encoders)  # j: neuron, i: dimension
+        pre.append(i + k * c.dims)
+        post.append(j + k * c.n)
+        enc.append(c.encoders[j, i])
+    syn.connect(i=np.concatenate(pre), j=np.concatenate(post))
+    syn.enc = np.concatenate(enc)
     return syn

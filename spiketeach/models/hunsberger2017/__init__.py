@@ -13,10 +13,15 @@ and :mod:`~spiketeach.models.hunsberger2017.params`; build it with :func:`build`
 * ``"reference"``: per-step weight updates and summed copies (same module), kept to prove the
   fast one equal (tests/models/hunsberger2017/test_network.py);
 * ``"genn"``: :mod:`~spiketeach.models.hunsberger2017.genn` (always on the genn device).
+
+A sequence of seeds builds a batch of independent trials in one network
+(:mod:`spiketeach.core.batch`; "reference" and "fast"): trial k gives the spikes and weights of
+the network built alone with the k-th seed (tests/models/hunsberger2017/test_batch.py).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from brian2 import ms
 
 from spiketeach.core.formulations import choose_formulation
@@ -37,16 +42,21 @@ UNSUPPORTED_DEVICES = {
 
 
 def build(schedule, *, formulation: str | None = None, params: HunsbergerParams | None = None,
-          seed: int = 0, weights=None, feedback_matrices=None, record_dt=5 * ms,
+          seed=0, weights=None, feedback_matrices=None, record_dt=5 * ms,
           record_hidden: bool = True) -> FANetwork:
     """Build the spiking FA network for a block of presentations of ``schedule``.
 
     ``formulation``: "reference", "fast" or "genn" (None: ``params.formulation``, and "genn" on
     the genn device). The other arguments are those of
-    :func:`~spiketeach.models.hunsberger2017.spiking.build_fa_network`.
+    :func:`~spiketeach.models.hunsberger2017.spiking.build_fa_network`; a sequence of seeds
+    builds a batch of independent trials in one network (:mod:`spiketeach.core.batch`;
+    "reference" and "fast" only).
     """
     p = params or HunsbergerParams()
     p = p.replace(formulation=choose_formulation(formulation, p.formulation))
+    if p.formulation == "genn" and np.ndim(seed):
+        raise ValueError("the genn formulation builds one trial: pass one seed (a batch of "
+                         "trials needs the reference or fast formulation)")
     options = dict(params=p, seed=seed, weights=weights, feedback_matrices=feedback_matrices,
                    record_dt=record_dt, record_hidden=record_hidden)
     if p.formulation == "genn":

@@ -64,7 +64,7 @@ from spiketeach.core.connectivity import dense_indices
 from spiketeach.models.alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
 from spiketeach.models.hunsberger2017.equations import OUTPUT_TEACHING
 from spiketeach.models.hunsberger2017.layers import connect_error_signals
-from spiketeach.models.hunsberger2017.network import FANetwork, network_arguments
+from spiketeach.models.hunsberger2017.network import FANetwork, TrialDraw, network_arguments
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
 from spiketeach.models.lif import LIF_SUBSTEP_RESET, SURROGATES, gain_bias, lif_namespace
 from spiketeach.models.nef import decode_into, encode_from, make_population_code
@@ -176,7 +176,8 @@ class GeNNFANetwork(FANetwork):
     the weight update of the last step is still pending (applied at the start of the next
     step); :meth:`weights` folds it in, so it returns what the reference formulation holds."""
 
-    def weights(self) -> list[np.ndarray]:
+    def weights(self, trial: int | None = None) -> list[np.ndarray]:
+        self._trial(trial, "weights")  # (one trial: the genn formulation builds no batch)
         out = []
         dt = float(self.params.dt)
         for syn in self.forward:
@@ -313,11 +314,11 @@ def build_fa_network_genn(schedule, *, params: HunsbergerParams | None = None, s
     return GeNNFANetwork(net=net, params=p, schedule=schedule, clock=clock, encoder=encoder,
                          hidden=hidden, out_node=out_node, output=output, y_node=y_node,
                          target=target, errors=errors, error_nodes=error_nodes, forward=forward,
-                         feedback=feedback, output_code=out_code, error_codes=error_codes,
-                         encoder_gain=enc_gain, stimulus=stimulus, target_values=target_values,
+                         feedback=feedback, stimulus=stimulus, target_values=target_values,
                          learning_gate=gate, record_gate=record_gate, y_monitor=y_mon,
-                         e_monitor=e_mon, hidden_events=hidden_events, feedback_matrices=B0,
-                         initial_weights=[w.copy() for w in W0])
+                         e_monitor=e_mon, hidden_events=hidden_events,
+                         draws=[TrialDraw(int(seed), [w.copy() for w in W0], B0, enc_gain,
+                                          out_code, error_codes)])
 
 def _learning_projection(pre, post, W, eta_w, ns, name) -> Synapses:
     """Alpha-synapse projection ``pre -> post`` learning with :data:`GENN_FORWARD`."""

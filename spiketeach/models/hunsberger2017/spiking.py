@@ -52,6 +52,7 @@ from brian2 import (
     second,
 )
 
+from spiketeach.core.batch import TrialBatch
 from spiketeach.core.clocks import step_clock
 from spiketeach.core.schedule import PresentationSchedule
 from spiketeach.models.alpha import ALPHA_CONTINUOUS, ALPHA_TARGET
@@ -67,13 +68,12 @@ from spiketeach.models.hunsberger2017.layers import (
     connect_error_signals,
     learning_projection,
 )
-from spiketeach.models.hunsberger2017.network import FANetwork, network_arguments
+from spiketeach.models.hunsberger2017.network import FANetwork, draw_trial
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
-from spiketeach.models.lif import gain_bias, lif_group, lif_namespace
+from spiketeach.models.lif import lif_group, lif_namespace
 from spiketeach.models.nef import (
     decode_into,
     encode_from,
-    make_population_code,
     population_group,
     value_node,
 )
@@ -82,7 +82,7 @@ __all__ = ["build_fa_network"]
 
 
 def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams | None = None,
-                     seed: int = 0, weights: list[np.ndarray] | None = None,
+                     seed=0, weights: list[np.ndarray] | None = None,
                      feedback_matrices: list[np.ndarray] | None = None,
                      record_dt=5 * ms, record_hidden: bool = True) -> FANetwork:
     """Build the spiking FA network for a block of presentations.
@@ -93,10 +93,17 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         Presentations per block (``settle`` is ignored: learning is continuous in the original).
     params : HunsbergerParams
         Model parameters (the poster's by default).
-    seed : int
-        Seeds the population codes (encoders, gains, biases) and the initial weights.
+    seed : int or sequence of int
+        Seeds the population codes (encoders, gains, biases), the feedback matrices and the
+        initial weights (:func:`~spiketeach.models.hunsberger2017.network.draw_trial`). A
+        sequence builds a batch (:mod:`spiketeach.core.batch`): one independent copy of the
+        network per seed in the same groups, trial k giving the spikes and weights of the
+        network built alone with seed k (tests/models/hunsberger2017/test_batch.py). The
+        trials share the learning and recording gates; their stimuli and targets are column
+        blocks of the TimedArrays.
     weights, feedback_matrices : lists of arrays, optional
-        Explicit initial forward weights (n_post × n_pre) and feedback matrices (10 × n_hidden).
+        Explicit initial forward weights (n_post × n_pre) and feedback matrices (10 × n_hidden)
+        (one trial only).
     record_dt : Quantity or None
         Sampling interval of the decoded output/target monitor (a monitor-only clock; None: no
         monitor).
@@ -108,13 +115,25 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         raise ValueError(f"this module builds the fast and reference formulations, not "
                          f"{p.formulation!r} (spiketeach.models.hunsberger2017.build chooses)")
     fast = p.formulation == "fast"
-    W0, B0 = network_arguments(p, seed, weights, feedback_matrices)
+    if np.ndim(seed):
+        seeds = [int(s) for s in seed]
+        if not seeds:
+            raise ValueError("a batch needs at least one seed")
+        if weights is not None or feedback_matrices is not None:
+            raise ValueError("a batch (a sequence of seeds) draws each trial's weights and "
+                             "feedback matrices from its seed: pass no weights or "
+                             "feedback_matrices")
+    else:
+        seeds = [int(seed)]
+    draws = [draw_trial(p, s, weights, feedback_matrices) for s in seeds]
+    batch = TrialBatch(len(draws))
+    trials = batch.trials
     n_in, *hid, n_out = (int(n) for n in p.sizes)
-    rng = np.random.default_rng([seed, 2])
 
     clock = step_clock(p.dt, "hunsberger_clock")
-    stimulus = schedule.stimulus_array(np.zeros((schedule.n, n_in)), "stimulus")
-    target_values = schedule.stimulus_array(np.zeros((schedule.n, n_out)), "target_values")
+    stimulus = schedule.stimulus_array(np.zeros((schedule.n, batch.cells(n_in))), "stimulus")
+    target_values = schedule.stimulus_array(np.zeros((schedule.n, batch.cells(n_out))),
+                                            "target_values")
     gate = TimedArray(np.zeros(schedule.n), dt=schedule.presentation, name="learning_gate")
     record_gate = TimedArray(np.zeros(schedule.n), dt=schedule.presentation, name="record_gate")
     ns = lif_namespace(p.lif) | {"stimulus": stimulus, "target_values": target_values,
@@ -125,43 +144,49 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         flush_steps = max(1, int(round(float(p.lazy_flush / p.dt))))
         ns |= {"flush_steps": flush_steps, "last_step": n_steps - 1}
     learn_state = LAZY_STATE if fast else ""
-    tau_rc, tau_ref = float(p.tau_rc), float(p.tau_ref)
 
-    # --- input encoder: +x_i and -x_i straight into the current
-    enc_gain, _ = gain_bias(rng.uniform(*p.max_rates, size=2 * n_in), np.zeros(2 * n_in),
-                            tau_rc, tau_ref)
-    encoder = lif_group(2 * n_in, p.lif, clock, trace=True, namespace=ns, name="encoder",
+    # --- input encoder: +x_i and -x_i straight into the current (trial k reads its columns)
+    encoder = lif_group(batch.cells(2 * n_in), p.lif, clock, trace=True, namespace=ns,
+                        name="encoder",
                         extra_equations="s = polarity * stimulus(t, dim) : 1\n"
                                         "polarity : 1 (constant)\ndim : integer (constant)\n")
-    encoder.gain, encoder.bias = enc_gain, 1.0
-    encoder.polarity = np.r_[np.ones(n_in), -np.ones(n_in)]
-    encoder.dim = np.r_[np.arange(n_in), np.arange(n_in)]
+    encoder.gain, encoder.bias = batch.stack([d.encoder_gain for d in draws]), 1.0
+    encoder.polarity = batch.tile(np.r_[np.ones(n_in), -np.ones(n_in)])
+    dims = np.r_[np.arange(n_in), np.arange(n_in)]
+    encoder.dim = np.concatenate([dims + k * n_in for k in range(trials)])
+
+    def per_trial(values):  # one trial: its value; a batch: one per trial
+        return values[0] if trials == 1 else values
 
     # --- hidden layers
     events = ({"record": RECORD_EVENT} if record_hidden else {}) | (LAZY_EVENTS if fast else {})
     hidden, forward = [], []
     pre = encoder
     for k, n in enumerate(hid):
-        layer = lif_group(n, p.lif, clock, trace=True, namespace=ns, name=f"hidden{k}",
+        layer = lif_group(batch.cells(n), p.lif, clock, trace=True, namespace=ns,
+                          name=f"hidden{k}",
                           extra_equations=ALPHA_TARGET + HIDDEN_TEACHING + learn_state,
                           events=events)
         layer.gain, layer.bias = 1.0, 1.0
         add_teaching(layer, p.surrogate, lazy=fast)
-        syn = learning_projection(pre, layer, W0[k], p.eta / second, lazy=fast, namespace=ns,
-                                  name=f"forward{k}")
+        syn = learning_projection(pre, layer, per_trial([d.weights[k] for d in draws]),
+                                  p.eta / second, lazy=fast, namespace=ns, name=f"forward{k}",
+                                  trials=trials)
         hidden.append(layer)
         forward.append(syn)
         pre = layer
 
     # --- output: W_out maps the last hidden layer to the 10-D input of the output population
-    out_node = value_node(n_out, p.nef, clock, extra_equations=OUTPUT_TEACHING + learn_state,
-                          namespace=ns, name="out_node", events=LAZY_EVENTS if fast else None)
+    out_node = value_node(batch.cells(n_out), p.nef, clock,
+                          extra_equations=OUTPUT_TEACHING + learn_state, namespace=ns,
+                          name="out_node", events=LAZY_EVENTS if fast else None)
     add_teaching(out_node, "pes", lazy=fast)
-    # PES divides by the number of pre neurons
-    syn = learning_projection(pre, out_node, W0[-1], p.eta / len(pre) / second, lazy=fast,
-                              namespace=ns, name=f"forward{len(hid)}")
+    # PES divides by the number of pre neurons (of one trial)
+    syn = learning_projection(pre, out_node, per_trial([d.weights[-1] for d in draws]),
+                              p.eta / batch.per_trial(len(pre)) / second, lazy=fast,
+                              namespace=ns, name=f"forward{len(hid)}", trials=trials)
     forward.append(syn)
-    out_code = make_population_code(n_out, p.nef, p.output_intercepts, rng)
+    out_code = [d.output_code for d in draws]
     conns = []
     if fast and p.encoders == "onoff":
         output = population_group(out_code, p.nef, clock, namespace=ns, name="output",
@@ -171,9 +196,10 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         conns.append(encode_from(out_node, "s", output, out_code, name="out_node_to_output"))
 
     # --- decoded output y, filtered target y*, and y - y*
-    target = NeuronGroup(n_out, ALPHA_CONTINUOUS.format(name="ystar", u="target_values(t, i)"),
+    target = NeuronGroup(batch.cells(n_out),
+                         ALPHA_CONTINUOUS.format(name="ystar", u="target_values(t, i)"),
                          method="exponential_euler", namespace=ns, clock=clock, name="target")
-    y_node = value_node(n_out, p.nef, clock, namespace=ns, name="y_node",
+    y_node = value_node(batch.cells(n_out), p.nef, clock, namespace=ns, name="y_node",
                         extra_equations=("ystar : 1 (linked)\n" if fast else "ystar : 1\n")
                         + "err_in = s - ystar : 1\n")
     conns.append(decode_into(output, out_code, y_node, name="output_decoders"))
@@ -186,11 +212,11 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         conns.append(copy)
 
     # --- error populations
-    n_err = len(hid) + 1 if p.error_routing == "layerwise" else 1
-    errors, error_nodes, error_codes = [], [], []
+    n_err = len(draws[0].error_codes)
+    errors, error_nodes = [], []
     source, variable = y_node, "err_in"
     for m in range(n_err):
-        code = make_population_code(n_out, p.nef, p.error_intercepts, rng)
+        code = [d.error_codes[m] for d in draws]
         if fast and p.encoders == "onoff":
             # the first reads y - y* (y_node.err_in, from the linked sources), the next the
             # previous error node's decoded value
@@ -201,14 +227,14 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
         else:
             pop = population_group(code, p.nef, clock, gated=True, namespace=ns, name=f"error{m}")
             conns.append(encode_from(source, variable, pop, code, name=f"to_error{m}"))
-        node = value_node(n_out, p.nef, clock, namespace=ns, name=f"error{m}_node")
+        node = value_node(batch.cells(n_out), p.nef, clock, namespace=ns, name=f"error{m}_node")
         conns.append(decode_into(pop, code, node, name=f"error{m}_decoders"))
         errors.append(pop)
         error_nodes.append(node)
-        error_codes.append(code)
         source, variable = node, "s"
-    to_pes, feedback = connect_error_signals(error_nodes, out_node, hidden, B0,
-                                             p.error_routing, clock, ns)
+    to_pes, feedback = connect_error_signals(error_nodes, out_node, hidden,
+                                             per_trial([d.feedback_matrices for d in draws]),
+                                             p.error_routing, clock, ns, trials=trials)
     conns.append(to_pes)
 
     y_mon = (StateMonitor(y_node, ["s", "ystar"], record=True, dt=record_dt, name="y_monitor")
@@ -224,10 +250,9 @@ def build_fa_network(schedule: PresentationSchedule, *, params: HunsbergerParams
     return FANetwork(net=net, params=p, schedule=schedule, clock=clock, encoder=encoder,
                      hidden=hidden, out_node=out_node, output=output, y_node=y_node, target=target,
                      errors=errors, error_nodes=error_nodes, forward=forward, feedback=feedback,
-                     output_code=out_code, error_codes=error_codes, encoder_gain=enc_gain,
                      stimulus=stimulus, target_values=target_values, learning_gate=gate,
-                     record_gate=record_gate, y_monitor=y_mon, e_monitor=e_mon, hidden_events=hidden_events,
-                     feedback_matrices=B0, initial_weights=[w.copy() for w in W0])
+                     record_gate=record_gate, y_monitor=y_mon, e_monitor=e_mon,
+                     hidden_events=hidden_events, draws=draws)
 
 def _check_one_clock(objects, clock) -> None:
     """Every object (and the code it contains) runs on the network's one clock."""

@@ -28,7 +28,7 @@ from spiketeach.models import hunsberger2017
 from spiketeach.models.hunsberger2017.network import FANetwork
 from spiketeach.models.hunsberger2017.params import HunsbergerParams
 
-__all__ = ["LinearMapTask", "PosterProtocol", "zero_phase_alpha", "spiking_nrmse", "rate_nrmse", "SpikingRun", "run_spiking_protocol"]
+__all__ = ["LinearMapTask", "PosterProtocol", "zero_phase_alpha", "spiking_nrmse", "rate_nrmse", "SpikingRun", "run_spiking_protocol", "run_spiking_batch"]
 
 @dataclass
 class LinearMapTask:
@@ -191,21 +191,74 @@ def run_spiking_protocol(params: HunsbergerParams, protocol: PosterProtocol, tas
     t2 = time.perf_counter()
     mon = fan.y_monitor
     t = np.asarray(mon.t[:])
-    ys, yst = np.asarray(mon.s[:]).T, np.asarray(mon.ystar[:]).T
-    dec = np.asarray(fan.e_monitor.s[:]).T
-    pres = float(params.presentation)
+    spikes = [(np.asarray(m.i[:]), np.asarray(m.t[:])) for m in fan.hidden_events]
+    run = _summarise(protocol, float(params.presentation), t, np.asarray(mon.s[:]).T,
+                     np.asarray(mon.ystar[:]).T, np.asarray(fan.e_monitor.s[:]).T, x, y, w0,
+                     fan.weights(), spikes, time.perf_counter() - t0, t2 - t1)
+    progress(f"spiking FA: {protocol.n} presentations ({protocol.n * run.presentation:.1f} s) in "
+             f"{t2 - t1:.1f} s wall (+{t1 - t0:.1f} s build); NRMSE {run.initial_nrmse:.3f} -> "
+             f"{run.final_nrmse:.3f}")
+    return run, fan
+
+def run_spiking_batch(params: HunsbergerParams, protocol: PosterProtocol, task: LinearMapTask,
+                      seeds, *, fan: FANetwork | None = None, data_seeds=None,
+                      progress=print) -> tuple[list[SpikingRun], FANetwork]:
+    """:func:`run_spiking_protocol` for several seeds as ONE batched network
+    (:mod:`spiketeach.core.batch`): trial k is built from ``seeds[k]`` and sees the data of
+    ``data_seeds[k]`` (default: its seed), so its run is the one :func:`run_spiking_protocol`
+    gives that seed alone (tests/protocols/test_hunsberger2017_batch.py). One
+    :class:`SpikingRun` per seed; their ``wall_s`` and ``sim_wall_s`` are the batch's divided
+    by the number of trials."""
+    t0 = time.perf_counter()
+    seeds = [int(s) for s in seeds]
+    data_seeds = seeds if data_seeds is None else [int(s) for s in data_seeds]
+    if len(data_seeds) != len(seeds):
+        raise ValueError(f"{len(seeds)} seeds but {len(data_seeds)} data seeds")
+    schedule = PresentationSchedule(protocol.n, params.presentation, 0 * params.presentation)
+    if fan is None:
+        fan = hunsberger2017.build(schedule, params=params, seed=seeds)
+    if fan.trials != len(seeds):
+        raise ValueError(f"the network holds {fan.trials} trials; got {len(seeds)} seeds")
+    if fan.y_monitor is None:
+        raise ValueError("the network records no decoded output (built with record_dt=None)")
+    batch = fan.batch
+    data = [task.sample(protocol.n, np.random.default_rng(s)) for s in data_seeds]
+    timed = {fan.stimulus: batch.columns([x for x, _ in data]),
+             fan.target_values: batch.columns([y for _, y in data]),
+             fan.learning_gate: protocol.learn(), fan.record_gate: protocol.record()}
+    t1 = time.perf_counter()
+    fan.runner.run({}, timed)
+    t2 = time.perf_counter()
+    mon, n_out = fan.y_monitor, task.n_out
+    t = np.asarray(mon.t[:])
+    ys, yst = np.asarray(mon.s[:]), np.asarray(mon.ystar[:])
+    dec = np.asarray(fan.e_monitor.s[:])
+    spikes = [batch.split_spikes(m.i[:], np.asarray(m.t[:]), len(m.source) // batch.trials)
+              for m in fan.hidden_events]
+    wall = (time.perf_counter() - t0) / batch.trials
+    runs = []
+    for k, (x, y) in enumerate(data):
+        rows = slice(k * n_out, (k + 1) * n_out)
+        runs.append(_summarise(protocol, float(params.presentation), t, ys[rows].T, yst[rows].T,
+                               dec[rows].T, x, y, [w.copy() for w in fan.draws[k].weights],
+                               fan.weights(trial=k), [s[k] for s in spikes], wall,
+                               (t2 - t1) / batch.trials))
+    progress(f"spiking FA, batch of {batch.trials}: {protocol.n} presentations each in "
+             f"{t2 - t1:.1f} s wall (+{t1 - t0:.1f} s build); final NRMSE "
+             + ", ".join(f"{r.final_nrmse:.3f}" for r in runs))
+    return runs, fan
+
+def _summarise(protocol, pres, t, ys, yst, dec, x, y, w0, w1, spikes, wall_s, sim_wall_s
+               ) -> SpikingRun:
+    """A :class:`SpikingRun` from one trial's recordings (time × dims arrays)."""
     # only the spikes inside the recording windows (the GeNN formulation records every spike:
     # its monitors cannot be gated by the record event)
-    spikes = [_in_windows(np.asarray(m.i[:]), np.asarray(m.t[:]), protocol.record(), pres)
-              for m in fan.hidden_events]
+    spikes = [_in_windows(np.asarray(i), np.asarray(ts), protocol.record(), pres)
+              for i, ts in spikes]
     raw = spiking_nrmse(t, ys, yst, pres, smooth=False)
     dt = float(t[1] - t[0])
     ref = np.mean(np.sqrt(np.mean(yst ** 2, axis=1)))
     dec_rms = np.sqrt(np.mean(zero_phase_alpha(dec, 0.010, dt) ** 2, axis=1)) / ref
-    run = SpikingRun(protocol, pres, t, ys, yst, zero_phase_alpha(raw, 5 * pres, dt), raw, dec,
-                     zero_phase_alpha(dec_rms, 5 * pres, dt), x, y, w0,
-                     fan.weights(), spikes, time.perf_counter() - t0, t2 - t1)
-    progress(f"spiking FA: {protocol.n} presentations ({protocol.n * pres:.1f} s) in "
-             f"{t2 - t1:.1f} s wall (+{t1 - t0:.1f} s build); NRMSE {run.initial_nrmse:.3f} -> "
-             f"{run.final_nrmse:.3f}")
-    return run, fan
+    return SpikingRun(protocol, pres, t, ys, yst, zero_phase_alpha(raw, 5 * pres, dt), raw, dec,
+                      zero_phase_alpha(dec_rms, 5 * pres, dt), x, y, w0, w1, spikes, wall_s,
+                      sim_wall_s)

@@ -303,26 +303,31 @@ def spiking_schedule_flags(cfg: SweepConfig) -> np.ndarray:
 
 
 def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None,
-                  progress=print) -> dict:
+                  progress=print, device: str = "cpp_standalone") -> dict:
     """Generate and compile the binary of ``cfg``'s network once; return (and save) its manifest.
 
-    A build directory that already holds a manifest for the same configuration is reused without
-    recompiling (so an interrupted sweep resumes at once).
+    A build directory that already holds a manifest for the same configuration (and device) is
+    reused without recompiling (so an interrupted sweep resumes at once). ``device``:
+    cpp_standalone, or cuda_standalone (Brian2CUDA; :func:`run_binary
+    <spiketeach.core.standalone.run_binary>` re-runs either).
 
     Raises
     ------
     UsageError
         If the build directory holds a manifest of another format (an older spiketeach).
     """
+    if device not in ("cpp_standalone", "cuda_standalone"):
+        raise UsageError(f"a sweep binary is built on cpp_standalone or cuda_standalone, not "
+                         f"{device!r}")
     build_dir = Path(build_dir).resolve()
     path = build_dir / MANIFEST
-    fingerprint = _fingerprint(cfg)
+    fingerprint = _fingerprint(cfg) + ("" if device == "cpp_standalone" else f"-{device}")
     if path.exists():
         manifest = json.loads(path.read_text())
         check_manifest(manifest, path)
         if manifest.get("fingerprint") == fingerprint and (build_dir / "main").exists():
             return manifest
-    from brian2 import device
+    from brian2 import device as brian_device
 
     from spiketeach.core.devices import reset_device, select_device
     from spiketeach.core.schedule import PresentationSchedule
@@ -333,7 +338,7 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
     flags = spiking_schedule_flags(cfg)
     schedule = PresentationSchedule(len(flags), params.presentation, params.settle)
     t0 = time.perf_counter()
-    select_device("cpp_standalone", build_dir=build_dir)
+    select_device(device, build_dir=build_dir)
     try:
         # every layer can learn; depth-k gives the first layers eta = 0 at run time
         ban = samadi2017.build(cfg.layer_sizes, schedule, params=params,
@@ -344,7 +349,7 @@ def build_spiking(cfg: SweepConfig, build_dir: str | os.PathLike, *, params=None
         eta_on = {str(k): float(np.asarray(ban.layers[k].eta[:]).reshape(-1)[0])
                   for k in ban.learning_layers}
         ban.net.run(schedule.duration, namespace={})
-        device.build(directory=str(build_dir), compile=True, run=False)
+        brian_device.build(directory=str(build_dir), compile=True, run=False)
         views = ban.state_views()
         init0 = ban.initial_state(0)
         eta_views = {str(k): ban.layers[k].eta for k in ban.learning_layers}
@@ -519,9 +524,11 @@ def run_spiking_trial(manifest: dict, depth: int, seed: int, results_root: str |
 
 
 def run_spiking_batch(manifest: dict, depth: int, seeds, results_root: str | os.PathLike,
-                      cache_dir=None, keep_results: bool = False) -> list[dict]:
+                      cache_dir=None, keep_results: bool = False,
+                      timeout: float | None = None) -> list[dict]:
     """LIF-BA trials of one depth, ``manifest["trials"]`` seeds per run of a batched binary
     (in ``results_root/d<depth>_s<first seed>_b<N>``); one record per seed, in order.
+    ``timeout``: seconds before a run of the binary is killed (its seeds then fail).
 
     A seed whose values cannot be made (e.g. no teacher) is recorded as failed with its seed and
     left out; a short batch is filled with copies of its first trial, whose results are dropped
@@ -544,7 +551,7 @@ def run_spiking_batch(manifest: dict, depth: int, seeds, results_root: str | os.
             values, meta = spiking_values(manifest, depth, padded if n > 1 else padded[0],
                                           cache_dir)
             rdir = Path(results_root) / f"d{depth}_s{chunk[0]}_b{n}"
-            spikes = run_binary(manifest, values, rdir)
+            spikes = run_binary(manifest, values, rdir, timeout=timeout)
             per_trial = TrialBatch(n).split_spikes(spikes["i"], spikes["t"], manifest["n_outputs"])
             labels = np.reshape(meta["labels"], (n, -1))
             wall = (time.perf_counter() - t0) / len(chunk)
