@@ -71,7 +71,7 @@ point on cpp_standalone.
 
 from __future__ import annotations
 
-__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS", "CODE_TIMING_CHANNELS", "ERROR_PUSH_DELAY", "GATE_COUNT_CODE", "ERROR_EVENTS_CODE", "ERROR_RESETS_CODE", "FAST_ERROR_EVENTS_CODE", "FAST_ERROR_RESETS_CODE"]
+__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS", "CODE_TIMING_CHANNELS", "ERROR_PUSH_DELAY", "GATE_COUNT_CODE", "ERROR_EVENTS_CODE", "ERROR_RESETS_CODE", "FAST_ERROR_EVENTS_CODE", "FAST_ERROR_RESETS_CODE", "BATCH_TRIAL", "BATCH_SHARED_RANDOM", "BATCH_LOSS_INPUT"]
 
 # --------------------------------------------------------------------------------------------
 # Equations
@@ -342,3 +342,27 @@ Un = 0
 I_err_next += esign * gamma * theta
 n_err_pos += int(esign > 0)
 n_err_neg += int(esign < 0)"""}
+
+
+# --------------------------------------------------------------------------------------------
+# Batched trials (spiketeach.core.batch)
+# --------------------------------------------------------------------------------------------
+#
+# A batch of N trials is ONE network, and Brian2 draws one stream of random numbers for it:
+# ``rand()`` would give trial k other numbers than the trial alone draws. So a batch draws none:
+# each trial's numbers are drawn in numpy from the trial's block seed, in the order its own
+# network draws them (:mod:`~spiketeach.models.shrestha2019.draws`), and read from TimedArrays
+# with one column (block) per trial. ``r_shared`` is then a per-cell variable (one value per
+# trial, repeated over the trial's input cells) and the fast input's ``r_prev`` too.
+
+#: the trial a cell of a batched group belongs to (cell c of trial k is k·n + c)
+BATCH_TRIAL = "trial : integer (constant)  # trial of the batch this cell belongs to\n"
+
+#: the shared-random encoding's number of this step, the trial's own (``shared_random``: a
+#: TimedArray of one column per trial and one row per step)
+BATCH_SHARED_RANDOM = "r_shared = shared_random(t, trial)"
+
+#: :data:`LOSS_INPUT` with the target spikes drawn per trial (``target_spike``: a TimedArray of
+#: 0/1, one row per step, the trials' output columns one block after the other)
+BATCH_LOSS_INPUT = ("Ie = learn_gate(t) * phase2 * w_L * "
+                    "(target_spike(t, i) - s_last)")
