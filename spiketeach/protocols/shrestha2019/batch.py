@@ -15,18 +15,26 @@ what the same trial run alone gives (tests/models/shrestha2019/test_batch.py).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
 
 from spiketeach.core.batch_training import EpochBatchTraining, evaluate_batch_in_blocks
+from spiketeach.core.devices import select_device
 from spiketeach.core.training import train_blocks
+from spiketeach.models.shrestha2019 import EMSTDPParams, build
 from spiketeach.models.shrestha2019.draws import target_spikes, trial_draws
 from spiketeach.models.shrestha2019.network import EMSTDPNetwork, recorded_counts
-from spiketeach.protocols.shrestha2019.training import BlockCounts, EMSTDPLog, one_hot
+from spiketeach.protocols.shrestha2019.training import (
+    BlockCounts,
+    EMSTDPLog,
+    one_hot,
+    run_configuration,
+)
 
 __all__ = ["batch_timed_arrays", "run_emstdp_batch_block", "split_spikes",
-           "evaluate_emstdp_batch", "train_emstdp_batch"]
+           "evaluate_emstdp_batch", "train_emstdp_batch", "run_seeds"]
 
 
 def _check_batch(net: EMSTDPNetwork) -> None:
@@ -128,3 +136,59 @@ def train_emstdp_batch(net: EMSTDPNetwork, x_train, y_train, x_test, y_test, *,
                          initial_state=initial_state, checkpoint=checkpoint, resume=resume,
                          progress=progress)
     return training.logs, state
+
+
+def run_seeds(data, sizes, seeds, *, batch: bool = False, feedback: str = "symmetric",
+              params=None, epochs: int = 1, n_train: int | None = None,
+              n_test: int | None = None, block: int = 100, device: str = "runtime",
+              build_dir=None, checkpoint=None, resume: bool = False,
+              final_test: int | None = None, test_every_blocks: int | None = None,
+              progress=print) -> list[dict]:
+    """:func:`~spiketeach.protocols.shrestha2019.training.run_configuration` for each of
+    ``seeds``; one summary per seed, in their order. ``batch``: all seeds as one batch (one
+    network, one build; the shared-random encoding), each trial the run of its seed alone;
+    otherwise one run after the other. ``build_dir`` and ``checkpoint`` (paths) get the seeds
+    in their names: ``<checkpoint stem>_seed<s>`` alone, ``_batch<s0>-<s1>...`` for a batch."""
+    seeds = [int(s) for s in seeds]
+    if len(set(seeds)) != len(seeds) or not seeds:
+        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+
+    def named(path, tag):
+        if path is None:
+            return None
+        path = Path(path)
+        return path.with_name(f"{path.stem}_{tag}{path.suffix}")
+    if not batch:
+        return [{**run_configuration(data, sizes, feedback=feedback, params=params,
+                                     epochs=epochs, n_train=n_train, n_test=n_test, block=block,
+                                     device=device, build_dir=named(build_dir, f"seed{s}"),
+                                     checkpoint=named(checkpoint, f"seed{s}"), resume=resume,
+                                     seed=s, final_test=final_test,
+                                     test_every_blocks=test_every_blocks, progress=progress),
+                 "seed": s} for s in seeds]
+    params = params or EMSTDPParams()
+    xtr, ytr, xte, yte = data
+    n_test = len(yte) if n_test is None else min(n_test, len(yte))
+    final_test = len(yte) if final_test is None else min(final_test, len(yte))
+    tag = "batch" + "-".join(str(s) for s in seeds)
+    if device != "runtime":
+        select_device(device, build_dir=named(build_dir, tag))
+    else:
+        select_device("runtime")
+    net = build(sizes, block, params=params, feedback=feedback, seed=seeds)
+    t0 = time.perf_counter()
+    logs, state = train_emstdp_batch(net, xtr, ytr, xte[:n_test], yte[:n_test], epochs=epochs,
+                                     n_train=n_train,
+                                     rngs=[np.random.default_rng(s + 1) for s in seeds],
+                                     checkpoint=named(checkpoint, tag), resume=resume,
+                                     test_every_blocks=test_every_blocks, progress=progress)
+    t_train = time.perf_counter() - t0
+    accs = ([log.test_accuracy[-1] for log in logs] if final_test == n_test
+            else evaluate_emstdp_batch(net, state, xte[:final_test], yte[:final_test], seeds))
+    wall = time.perf_counter() - t0
+    return [{"accuracy": 100.0 * acc, "final_test_samples": final_test, "log": log.as_dict(),
+             "epochs": epochs, "train_samples_per_epoch": (n_train or len(ytr)) // block * block,
+             "train_wall_s": t_train, "wall_s": wall, "params": params.as_dict(),
+             "feedback": feedback, "sizes": list(sizes), "seed": s,
+             "batch": {"seeds": seeds, "wall_s_of_the_batch": wall}}
+            for s, acc, log in zip(seeds, accs, logs)]
