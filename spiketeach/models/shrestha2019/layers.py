@@ -6,14 +6,14 @@ error neurons, the learning projections and the fixed feedback pathways.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Clock, NeuronGroup, Synapses, TimedArray
+from brian2 import Clock, NeuronGroup, Synapses, TimedArray, linked_var
 
 from spiketeach.core.batch import TrialBatch
 from spiketeach.models.shrestha2019.equations import (
     BATCH_LOSS_INPUT,
+    BATCH_RANDOM_CELL,
     BATCH_RESET,
     BATCH_SHARED_RANDOM,
-    BATCH_TRIAL,
     CODE_TIMING_CHANNELS,
     COUNT_CODE,
     ERROR_CHANNELS,
@@ -133,44 +133,61 @@ def _clean(code: str) -> str:
 # Builders
 # --------------------------------------------------------------------------------------------
 def input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
-                name: str = "input", trials: int | None = None) -> NeuronGroup:
+                name: str = "input", trial_random: NeuronGroup | None = None) -> NeuronGroup:
     """Input cells spiking with probability p·max_rate per step (§4), counting phase-1 spikes.
 
-    ``trials`` (a batch, :mod:`spiketeach.core.batch`; None: one network alone): the stimulus
-    holds that many column blocks and the shared-random numbers come per trial from the
-    TimedArray ``shared_random`` of the namespace (:mod:`~spiketeach.models.shrestha2019.draws`).
+    ``trial_random`` (a batch, :mod:`spiketeach.core.batch`; None: one network alone): the
+    group of :func:`trial_random_cells`; the stimulus holds one column block per trial and the
+    cells read their trial's shared-random number from it.
     """
     n = stimulus.values.shape[1]
-    eqs = INPUT_NEURON if trials is None else _batched_input(INPUT_NEURON, params)
+    eqs = INPUT_NEURON if trial_random is None else _batched_input(INPUT_NEURON, params)
     group = NeuronGroup(n, eqs, threshold=INPUT_THRESHOLD[params.encoding],
                         reset=counted("h1 += 1 - phase2", params), clock=clock,
                         namespace=namespace, name=name)
     group.run_regularly("h1 = int(kstep != 0) * h1", when="groups", name=f"{name}_fresh")
-    if params.encoding == "shared":
-        group.run_regularly("r_shared = rand()" if trials is None else BATCH_SHARED_RANDOM,
-                            when="start", name=f"{name}_shared_random")
-    if trials is not None:
-        group.trial = np.repeat(np.arange(trials), TrialBatch(trials).per_trial(n, name))
+    if trial_random is not None:
+        _link_trial_random(group, trial_random, ("r_shared",))
+    elif params.encoding == "shared":
+        group.run_regularly("r_shared = rand()", when="start", name=f"{name}_shared_random")
+    return group
+
+def trial_random_cells(trials: int, params: EMSTDPParams, clock: Clock, namespace: dict,
+                       name: str = "trial_random") -> NeuronGroup:
+    """One cell per trial of a batch holding the trial's shared-random numbers, read each step
+    from the TimedArray ``shared_random`` of the namespace
+    (:mod:`~spiketeach.models.shrestha2019.draws`) in the ``start`` slot, where a trial alone
+    draws them. The Poisson encoding is refused: it draws inside the run."""
+    _batched_input("", params)
+    group = NeuronGroup(trials, BATCH_RANDOM_CELL, clock=clock, namespace=namespace, name=name)
+    group.run_regularly(_clean(BATCH_SHARED_RANDOM), when="start", name=f"{name}_draw")
     return group
 
 def _batched_input(eqs: str, params: EMSTDPParams) -> str:
-    """Input-cell equations of a batch: the trial index, and the shared-random numbers per cell
-    (each trial's own); the Poisson encoding is refused (it draws inside the run)."""
+    """Input-cell equations of a batch: the shared-random numbers linked from the trial's cell
+    of :func:`trial_random_cells`; the Poisson encoding is refused (it draws inside the run)."""
     if params.encoding != "shared":
         raise ValueError(f"encoding={params.encoding!r} draws one random number per input cell "
                          "and step inside the run, which a batch cannot give each trial as it "
                          "would draw it alone: batch encoding='shared' or run the trials alone")
-    return eqs.replace("r_shared : 1 (shared)", "r_shared : 1") + BATCH_TRIAL
+    return eqs.replace("r_shared : 1 (shared)", "r_shared : 1 (linked)")
+
+def _link_trial_random(group: NeuronGroup, cells: NeuronGroup, names) -> None:
+    trials = len(cells)
+    index = np.repeat(np.arange(trials), TrialBatch(trials).per_trial(len(group), group.name))
+    for name in names:
+        setattr(group, name, linked_var(cells, name, index=index))
 
 def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
                      *, learning: bool = True, name: str = "input",
-                     trials: int | None = None) -> NeuronGroup:
+                     trial_random: NeuronGroup | None = None) -> NeuronGroup:
     """Input cells of the fast formulation: the same spikes as :func:`input_layer` (same random
     numbers, drawn in the same order), signalled only as on/off changes (event ``flip``), and
     the pre-side window end of the first projection (event ``lend``) when it ``learning``.
-    ``trials``: as for :func:`input_layer`."""
+    ``trial_random``: as for :func:`input_layer`."""
     n = stimulus.values.shape[1]
-    eqs = FAST_INPUT_NEURON if trials is None else _batched_input(FAST_INPUT_NEURON, params)
+    batched = trial_random is not None
+    eqs = FAST_INPUT_NEURON if not batched else _batched_input(FAST_INPUT_NEURON, params)
     eqs += LEARN_PRE if learning else ""
     decay = LEARN_PRE_DECAY if learning and params.update == "rmsprop" else ""
     shared = params.encoding == "shared"
@@ -179,7 +196,7 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
         # which the thresholder sees from the two shared numbers alone (no per-cell state);
         # only switching cells update dflip and h1 (= Σ over phase-1 steps of on, written as
         # +(T/2 − k) when switching on at step k < T/2 and −(T/2 − k) when switching off)
-        eqs += ("r_prev : 1 (shared)" if trials is None else "r_prev : 1") + \
+        eqs += ("r_prev : 1 (shared)" if not batched else "r_prev : 1 (linked)") + \
             "  # r of the previous step (2 at a window start: all off)\n"
         events = {"flip": "int(r_shared < p_spike) != int(r_prev < p_spike)"}
     else:
@@ -194,12 +211,15 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
     group.thresholder["wstart"].when = "start"
     group.thresholder["wstart"].order = -1
     group.run_on_event("wstart", FAST_INPUT_LOAD[params.encoding], when="start", order=0)
-    if shared:
+    if shared and batched:  # the trials' cells update the numbers in this slot
+        _link_trial_random(group, trial_random, ("r_shared", "r_prev"))
+        if decay:
+            group.run_regularly(_clean(decay), when="start", name=f"{name}_shared_random")
+    elif shared:
         group.run_regularly(_clean(decay + """
         r_prev = r_shared * int(kstep != 0) + 2.0 * int(kstep == 0)
-        r_shared = rand()""").replace("r_shared = rand()", "r_shared = rand()" if trials is None
-                                         else BATCH_SHARED_RANDOM),
-                            when="start", name=f"{name}_shared_random")
+        r_shared = rand()"""), when="start", name=f"{name}_shared_random")
+    if shared:
         group.run_on_event("flip", counted(_clean("""
         dflip = int(r_shared < p_spike) - int(r_prev < p_spike)
         h1 += dflip * (T_half - kstep) * int(kstep < T_half)"""), params), when="after_thresholds",
@@ -214,8 +234,6 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
         group.wact = -params.batch - 1
         group.run_on_event("lacc", LEARN_PRE_ACTIVE, when="end")
         group.run_regularly(LEARN_PRE_COUNT, when="end", order=2, name=f"{name}_count_updates")
-    if trials is not None:
-        group.trial = np.repeat(np.arange(trials), TrialBatch(trials).per_trial(n, name))
     return group
 
 def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace: dict, *,

@@ -16,6 +16,7 @@ from spiketeach.models.shrestha2019.layers import (
     fixed_feedback,
     if_layer,
     input_layer,
+    trial_random_cells,
 )
 from spiketeach.models.shrestha2019.network import (
     EMSTDPNetwork,
@@ -129,12 +130,14 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
     theta = thresholds(sizes, params)
     theta_e = error_thresholds(sizes, params, feedback)
     L = len(sizes) - 2
+    trial_random = (trial_random_cells(trials, params, clock, ns, name=f"{name}_trial_random")
+                    if drawn else None)
     if fast:
         inp = fast_input_layer(stimulus, params, clock, ns, name=f"{name}_input",
-                               trials=trials if drawn else None)
+                               trial_random=trial_random)
     else:
         inp = input_layer(stimulus, params, clock, ns, name=f"{name}_input",
-                          trials=trials if drawn else None)
+                          trial_random=trial_random)
     layers = []
     for m in range(L + 1):
         is_out = m == L
@@ -167,7 +170,8 @@ def build_emstdp_network(layer_sizes: list[int], n_presentations: int, *,
         monitors.append(mon)
     spike_mons = ([SpikeMonitor(g, name=f"{g.name}_spikes")
                    for g in ([] if fast else [inp]) + layers] if record_spikes else [])
-    net = Network(inp, *layers, *forward, *fb, *monitors, *spike_mons)
+    net = Network(inp, *layers, *forward, *fb, *monitors, *spike_mons,
+                  *([trial_random] if drawn else []))
     if drawn:
         built = batch.stack_states([built_state([w[k] for w in W0],
                                                 [b[k] for b in B0] if feedback != "symmetric"
