@@ -13,6 +13,12 @@ Parameter sets (``--params``): "paper" (the paper's values), "code" (the driver 
 threshold ratios per configuration), "sweep" (the authors' sweep EMSTDP_disGridSearch.py:
 T = 200, η = 1e−3, ratios 0.2 / 1.0, ε = 3, batches of 10, the code's timing).
 
+Several seeds (``--seeds 0,1,2``): each configuration is trained once per seed and its row is
+the mean accuracy (the seeds' own in ``runs[key]["accuracy_per_seed"]``); by default one run
+after the other, with ``--batch`` all seeds at once as ONE network (batched trials,
+spiketeach.core.batch; the shared-random encoding of ``--params code`` or ``sweep``), each
+trial giving what its seed gives alone.
+
 Usage::
 
     SPIKETEACH_DATA=/work/shared/data python figures/shrestha2019/table2.py \\
@@ -21,6 +27,9 @@ Usage::
     python figures/shrestha2019/table2.py --params sweep --configs "mnist 784-500-10 SW" \
         --epochs 200 --n-train 10000 --device cpp_standalone --run-dir RUN --resume
     python figures/shrestha2019/table2.py --params sweep --configs ... --run-dir RUN --partial
+    # three seeds as one batched network
+    python figures/shrestha2019/table2.py --params sweep --configs "mnist 784-500-10 SW" \
+        --seeds 0,1,2 --batch --device cpp_standalone --run-dir RUN
 """
 
 from __future__ import annotations
@@ -48,6 +57,7 @@ from spiketeach.models.shrestha2019.params import (  # noqa: E402
     paper_params,
     sweep_params,
 )
+from spiketeach.protocols.shrestha2019.batch import run_seeds  # noqa: E402
 from spiketeach.protocols.shrestha2019.training import load_probabilities, run_configuration  # noqa: E402
 
 NAME = "table2"
@@ -81,7 +91,7 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         variant: str | None = None, eta: float | None = None,
         test_every_blocks: int | None = None, hidden_ratio: float | None = None,
         output_ratio: float | None = None, timing: str | None = None, partial: bool = False,
-        progress=print) -> dict:
+        seeds=None, batch: bool = False, progress=print) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -93,6 +103,10 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
         params = replace(params, timing=timing)
     if partial and not run_dir:
         raise ValueError("--partial reads the checkpoints in --run-dir: give --run-dir")
+    if batch and not seeds:
+        raise ValueError("--batch runs the --seeds as one network: give --seeds")
+    if partial and seeds:
+        raise ValueError("--partial reads the checkpoints of single-seed runs: drop --seeds")
     if quick:  # a smoke run: small hidden layers, few samples, short windows
         params = replace(params, T=40)
         epochs, n_train, n_test, final_test, block = 1, 200, 100, 100, 50
@@ -127,6 +141,14 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
             if res is None:
                 print(f"   no checkpoint {ckpt}: row left as it was", flush=True)
                 continue
+        elif seeds:
+            res = _merge_seeds(run_seeds(cache[dataset], sizes, seeds, batch=batch,
+                                         feedback=feedback, params=cfg_params, epochs=epochs,
+                                         n_train=n_train, n_test=n_test, block=block,
+                                         device=device, build_dir=build, checkpoint=ckpt,
+                                         resume=resume, final_test=final_test,
+                                         test_every_blocks=test_every_blocks,
+                                         progress=progress), batch)
         else:
             res = run_configuration(cache[dataset], sizes, feedback=feedback, params=cfg_params,
                                     epochs=epochs, n_train=n_train, n_test=n_test, block=block,
@@ -171,12 +193,32 @@ def run(out_dir=HERE, quick: bool = False, seed: int = 0, device: str = "runtime
                      "block": block, "device": device,
                      "not_run": [k for k, v in accuracy.items() if v is None],
                      "read_out": "test: most active output over the whole window, learning off"},
-        "seed": seed, "device": device, "wall_s": time.perf_counter() - start,
+        "seed": seed, "seeds": list(seeds) if seeds else None, "batched": bool(batch),
+        "device": device, "wall_s": time.perf_counter() - start,
         "version": spiketeach.__version__, "quick": quick,
     }
     _plot(result, out_dir / f"{NAME}.png")
     (out_dir / f"{NAME}.json").write_text(json.dumps(result, indent=1))
     return result
+
+
+def _merge_seeds(runs: list[dict], batched: bool) -> dict:
+    """One row from the runs of several seeds: the mean accuracy (and s.d.), the mean learning
+    curve, each seed's accuracy and run; wall time: the batch's, or the runs' sum."""
+    accs = [r["accuracy"] for r in runs]
+    first = runs[0]
+    logs = [r["log"] for r in runs]
+    log = {"samples": first["log"]["samples"],
+           **{k: np.mean([lg[k] for lg in logs], axis=0).tolist()
+              for k in ("test_accuracy", "train_accuracy")},
+           "wall_s": first["log"]["wall_s"] if batched else None}
+    wall = first["batch"]["wall_s_of_the_batch"] if batched else sum(r["wall_s"] for r in runs)
+    return {**{k: first[k] for k in ("final_test_samples", "epochs", "train_samples_per_epoch",
+                                     "params", "feedback", "sizes")},
+            "accuracy": float(np.mean(accs)),
+            "accuracy_sd": float(np.std(accs, ddof=1)) if len(accs) > 1 else None,
+            "seeds": [r["seed"] for r in runs], "accuracy_per_seed": accs, "batched": batched,
+            "log": log, "wall_s": wall, "per_seed": runs}
 
 
 def _partial_result(ckpt: Path, sizes, feedback, params, n_test, per_epoch, block) -> dict | None:
@@ -235,6 +277,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", default=None,
+                        help="comma-separated seeds: one run per seed, the row their mean "
+                             "(instead of --seed)")
+    parser.add_argument("--batch", action="store_true",
+                        help="run the --seeds as one batched network (shared-random input: "
+                             "--params code or sweep); each seed gives what it gives alone")
     parser.add_argument("--device", default="runtime", choices=DEVICES)
     parser.add_argument("--out", default=str(HERE))
     parser.add_argument("--configs", default=None,
@@ -266,6 +314,15 @@ def main(argv=None) -> int:
                         help="store the result as ours.variants[VARIANT] instead of the table")
     parser.add_argument("--data-dir", default=os.environ.get("SPIKETEACH_DATA"))
     args = parser.parse_args(argv)
+    try:
+        seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else None
+    except ValueError:
+        parser.error(f"--seeds takes comma-separated whole numbers, got {args.seeds!r}")
+    if args.batch and not seeds:
+        parser.error("--batch runs the --seeds as one network: give --seeds")
+    if args.batch and args.params == "paper":
+        parser.error("--batch needs the shared-random input encoding: --params code or sweep "
+                     "(the paper's Poisson input draws inside the run)")
     configs = [c.strip() for c in args.configs.split(",")] if args.configs else None
     for c in configs or []:
         if c not in PAPER:
@@ -275,7 +332,7 @@ def main(argv=None) -> int:
                   args.n_test, args.final_test, args.T, args.block, args.run_dir, args.resume,
                   args.data_dir, args.params, args.variant, args.eta, args.test_every_blocks,
                   args.hidden_ratio, args.output_ratio, args.timing, args.partial,
-                  progress=progress)
+                  seeds=seeds, batch=args.batch, progress=progress)
     print(json.dumps(res["ours"]["accuracy"], indent=1))
     return 0
 

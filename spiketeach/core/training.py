@@ -310,14 +310,20 @@ class EpochTraining(BlockTraining):
         return evaluate_in_blocks(run, self.net.n_presentations, state, self.x_test,
                                   self.y_test, seed=self.seed)
 
-    def run_block(self, block, state):
+    def block_data(self, block) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """``(x, y, learn, seed)`` of training block ``block`` (the epoch's order is drawn
+        from the run's RNG at its first block)."""
         n = self.net.n_presentations
         epoch, in_epoch = self.position(block)
         if self.order is None:  # the epoch's first block
             self.order = np.asarray(self.draw_order(self.rng, self.n_train), dtype=int)
         idx = self.order[in_epoch * n:(in_epoch + 1) * n]
-        return self._run(self.net, state, self.x_train[idx], self.y_train[idx], np.ones(n),
-                         seed=block_seed(self.seed, TRAIN_STREAM, epoch, in_epoch))
+        return (self.x_train[idx], self.y_train[idx], np.ones(n),
+                block_seed(self.seed, TRAIN_STREAM, epoch, in_epoch))
+
+    def run_block(self, block, state):
+        x, y, learn, seed = self.block_data(block)
+        return self._run(self.net, state, x, y, learn, seed=seed)
 
     def record(self, block, result, clock):
         self.running = (self.running + [float(result.correct.mean())])[-20:]
@@ -343,8 +349,11 @@ class EpochTraining(BlockTraining):
         return due and not (self.log.samples and self.log.samples[-1] == samples)
 
     def test(self, state, blocks_done, clock):
+        self.log_test(self.evaluate(state), blocks_done, clock)
+
+    def log_test(self, acc: float, blocks_done: int, clock: WallClock) -> None:
+        """Add a test accuracy ``acc`` after ``blocks_done`` blocks to the log."""
         samples = blocks_done * self.net.n_presentations
-        acc = self.evaluate(state)
         log = self.log
         log.samples.append(samples)
         log.test_accuracy.append(acc)

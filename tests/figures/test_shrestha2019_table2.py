@@ -37,3 +37,35 @@ def test_partial_rows_come_from_the_checkpoints(figure_script, tmp_path):
     assert (out / "table2.png").exists()
     with pytest.raises(ValueError, match="--run-dir"):
         table.run(out, configs=[key], partial=True)
+
+
+def _fake_mnist(dataset, data_dir=None):
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 1, size=(50, 784)) * (rng.uniform(size=(50, 784)) < 0.2)
+    y = rng.integers(0, 10, size=50)
+    return x, y, x, y
+
+
+def test_seeds_run_alone_or_as_one_batch_give_the_same_rows(figure_script, tmp_path,
+                                                             monkeypatch):
+    """``--seeds 0,1`` runs each seed; ``--batch`` runs them as one network and gives each seed
+    the same accuracy (the batch's trials are the runs alone); the row is their mean."""
+    table = figure_script("shrestha2019/table2")
+    monkeypatch.setattr(table, "load_probabilities", _fake_mnist)
+    key = "mnist 784-500-10 SW"
+    rows = {}
+    for batch in (False, True):
+        res = table.run(tmp_path / str(batch), quick=True, configs=[key], param_set="code",
+                        seeds=[0, 1], batch=batch, progress=lambda *a, **k: None)
+        rows[batch] = res["ours"]["runs"][key]
+        assert res["batched"] == batch and res["seeds"] == [0, 1]
+    alone, batched = rows[False], rows[True]
+    assert alone["seeds"] == batched["seeds"] == [0, 1]
+    assert alone["accuracy_per_seed"] == batched["accuracy_per_seed"]
+    assert batched["accuracy"] == pytest.approx(np.mean(batched["accuracy_per_seed"]))
+    assert [r["log"]["test_accuracy"] for r in alone["per_seed"]] == \
+        [r["log"]["test_accuracy"] for r in batched["per_seed"]]
+    with pytest.raises(ValueError, match="give --seeds"):
+        table.run(tmp_path / "x", quick=True, configs=[key], batch=True)
+    with pytest.raises(SystemExit):
+        table.main(["--quick", "--seeds", "0,1", "--batch", "--params", "paper"])

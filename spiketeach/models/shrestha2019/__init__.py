@@ -15,6 +15,8 @@ Read the model in :mod:`~spiketeach.models.shrestha2019.equations` and
 
 from __future__ import annotations
 
+import numpy as np
+
 from spiketeach.core.formulations import choose_formulation
 from spiketeach.models.shrestha2019.network import EMSTDPNetwork
 from spiketeach.models.shrestha2019.params import EMSTDPParams
@@ -35,16 +37,21 @@ UNSUPPORTED_DEVICES = {
 
 
 def build(layer_sizes, n_presentations: int, *, formulation: str | None = None,
-          params: EMSTDPParams | None = None, feedback: str = "symmetric", seed: int = 0,
+          params: EMSTDPParams | None = None, feedback: str = "symmetric", seed=0,
           weights=None, feedback_weights=None, record_counts: str = "output",
           record_spikes: bool = False, name: str = "emstdp") -> EMSTDPNetwork:
     """Build an EMSTDP network for blocks of ``n_presentations`` samples.
 
     ``formulation``: "reference", "fast" or "genn" (None: "genn" on the genn device, else
     "fast"). The other arguments are those of
-    :func:`~spiketeach.models.shrestha2019.spiking.build_emstdp_network`.
+    :func:`~spiketeach.models.shrestha2019.spiking.build_emstdp_network`; a sequence of seeds
+    builds a batch of independent trials in one network (:mod:`spiketeach.core.batch`;
+    "reference" and "fast", the shared-random encoding; run its blocks with
+    :mod:`spiketeach.protocols.shrestha2019.batch`).
     """
     formulation = choose_formulation(formulation, DEFAULT_FORMULATION)
+    if formulation == "genn" and np.ndim(seed):
+        raise ValueError("the genn formulation builds one trial: pass one seed")
     options = dict(params=params, feedback=feedback, seed=seed, weights=weights,
                    feedback_weights=feedback_weights, record_counts=record_counts,
                    record_spikes=record_spikes, name=name)

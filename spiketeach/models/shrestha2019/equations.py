@@ -71,7 +71,7 @@ point on cpp_standalone.
 
 from __future__ import annotations
 
-__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS", "CODE_TIMING_CHANNELS", "ERROR_PUSH_DELAY", "GATE_COUNT_CODE", "ERROR_EVENTS_CODE", "ERROR_RESETS_CODE", "FAST_ERROR_EVENTS_CODE", "FAST_ERROR_RESETS_CODE"]
+__all__ = ["WINDOW_CLOCK", "WINDOW_START", "INPUT_NEURON", "INPUT_THRESHOLD", "IF_NEURON", "IF_THRESHOLD", "IF_RESET", "COUNT_CODE", "ERROR_CHANNELS", "ERROR_EVENTS", "ERROR_RESETS", "LOSS_INPUT", "ERROR_INPUT", "WINDOW_END", "WEIGHT_UPDATE", "WEIGHT_CLIP", "BATCH_RESET", "FORWARD_MODEL", "FAST_INPUT_NEURON", "FAST_INPUT_SPIKE", "FAST_INPUT_LOAD", "FAST_INPUT_CODE", "LEARN_PRE", "LEARN_PRE_COUNT", "LEARN_PRE_DECAY", "LEARN_PRE_ACTIVE", "LEARN_PRE_EVENT", "FAST_WEIGHT_ACCUMULATE", "FAST_WEIGHT_UPDATE", "FAST_WEIGHT_CLIP", "FAST_BATCH_RESET", "FAST_ERROR_EVENTS", "FAST_ERROR_SIGN", "FAST_ERROR_RESETS", "CODE_TIMING_CHANNELS", "ERROR_PUSH_DELAY", "GATE_COUNT_CODE", "ERROR_EVENTS_CODE", "ERROR_RESETS_CODE", "FAST_ERROR_EVENTS_CODE", "FAST_ERROR_RESETS_CODE", "BATCH_RANDOM_CELL", "BATCH_SHARED_RANDOM", "BATCH_LOSS_INPUT"]
 
 # --------------------------------------------------------------------------------------------
 # Equations
@@ -342,3 +342,35 @@ Un = 0
 I_err_next += esign * gamma * theta
 n_err_pos += int(esign > 0)
 n_err_neg += int(esign < 0)"""}
+
+
+# --------------------------------------------------------------------------------------------
+# Batched trials (spiketeach.core.batch)
+# --------------------------------------------------------------------------------------------
+#
+# A batch of N trials is ONE network, and Brian2 draws one stream of random numbers for it:
+# ``rand()`` would give trial k other numbers than the trial alone draws. So a batch draws none:
+# each trial's numbers are drawn in numpy from the trial's block seed, in the order its own
+# network draws them (:mod:`~spiketeach.models.shrestha2019.draws`), and read from TimedArrays
+# with one column (block) per trial. The shared-random input numbers live in a group of one
+# cell per trial, which the input cells read through linked variables (``r_shared`` and the
+# fast form's ``r_prev`` become ``(linked)``): per step N reads of the TimedArray, not N × n_in.
+
+#: one cell per trial of a batch: the trial's shared-random number of this step and the last
+#: step's (2 at a window start: all off)
+BATCH_RANDOM_CELL = WINDOW_CLOCK + """
+r_shared : 1                                            # this step's number (the trial's)
+r_prev : 1                                              # the previous step's
+"""
+
+#: the trial's numbers of this step (``shared_random``: a TimedArray of one column per trial and
+#: one row per step), in the ``start`` slot as a trial alone draws ``r_shared = rand()``
+BATCH_SHARED_RANDOM = """
+r_prev = r_shared * int(kstep != 0) + 2.0 * int(kstep == 0)
+r_shared = shared_random(t, i)
+"""
+
+#: :data:`LOSS_INPUT` with the target spikes drawn per trial (``target_spike``: a TimedArray of
+#: 0/1, one row per step, the trials' output columns one block after the other)
+BATCH_LOSS_INPUT = ("Ie = learn_gate(t) * phase2 * w_L * "
+                    "(target_spike(t, i) - s_last)")

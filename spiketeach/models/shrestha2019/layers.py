@@ -6,11 +6,14 @@ error neurons, the learning projections and the fixed feedback pathways.
 from __future__ import annotations
 
 import numpy as np
-from brian2 import Clock, NeuronGroup, Synapses, TimedArray
+from brian2 import Clock, NeuronGroup, Synapses, TimedArray, linked_var
 
-from spiketeach.core.connectivity import dense_indices
+from spiketeach.core.batch import TrialBatch
 from spiketeach.models.shrestha2019.equations import (
+    BATCH_LOSS_INPUT,
+    BATCH_RANDOM_CELL,
     BATCH_RESET,
+    BATCH_SHARED_RANDOM,
     CODE_TIMING_CHANNELS,
     COUNT_CODE,
     ERROR_CHANNELS,
@@ -63,7 +66,8 @@ def counted(code: str, params: "EMSTDPParams") -> str:
     return code
 
 def integration_code(error: bool, loss: bool = False, *, held_input: bool = False,
-                     pre_learning: str | None = None, timing: str = "paper") -> str:
+                     pre_learning: str | None = None, timing: str = "paper",
+                     drawn_targets: bool = False) -> str:
     """The per-step update of a layer, run in the ``groups`` slot (eq. 1 and eq. 9).
 
     At the first step of each window everything restarts from zero (state is fresh per sample,
@@ -74,6 +78,8 @@ def integration_code(error: bool, loss: bool = False, *, held_input: bool = Fals
     update rule) — the cell is the pre cell of a learning projection that updates from the pre
     side (:data:`LEARN_PRE`). ``timing="code"`` (with ``error``): error pushes act one step
     later and the gate count ``hg`` restarts with the window (:data:`ERROR_PUSH_DELAY`).
+    ``drawn_targets`` (a batch): the loss reads its target spikes from the TimedArray
+    ``target_spike`` instead of drawing them (:data:`BATCH_LOSS_INPUT`).
     """
     code = ""
     if pre_learning == "rmsprop":
@@ -99,7 +105,7 @@ def integration_code(error: bool, loss: bool = False, *, held_input: bool = Fals
         code = code.replace("I_err = 0", ERROR_PUSH_DELAY.strip())
     if error:
         if loss:
-            code += "\n" + LOSS_INPUT + "\n"
+            code += "\n" + (BATCH_LOSS_INPUT if drawn_targets else LOSS_INPUT) + "\n"
         code += """
     Up = (1 - fresh) * (Up + Ie)
     Un = (1 - fresh) * (Un - Ie)
@@ -127,24 +133,62 @@ def _clean(code: str) -> str:
 # Builders
 # --------------------------------------------------------------------------------------------
 def input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
-                name: str = "input") -> NeuronGroup:
-    """Input cells spiking with probability p·max_rate per step (§4), counting phase-1 spikes."""
+                name: str = "input", trial_random: NeuronGroup | None = None) -> NeuronGroup:
+    """Input cells spiking with probability p·max_rate per step (§4), counting phase-1 spikes.
+
+    ``trial_random`` (a batch, :mod:`spiketeach.core.batch`; None: one network alone): the
+    group of :func:`trial_random_cells`; the stimulus holds one column block per trial and the
+    cells read their trial's shared-random number from it.
+    """
     n = stimulus.values.shape[1]
-    group = NeuronGroup(n, INPUT_NEURON, threshold=INPUT_THRESHOLD[params.encoding],
+    eqs = INPUT_NEURON if trial_random is None else _batched_input(INPUT_NEURON, params)
+    group = NeuronGroup(n, eqs, threshold=INPUT_THRESHOLD[params.encoding],
                         reset=counted("h1 += 1 - phase2", params), clock=clock,
                         namespace=namespace, name=name)
     group.run_regularly("h1 = int(kstep != 0) * h1", when="groups", name=f"{name}_fresh")
-    if params.encoding == "shared":
+    if trial_random is not None:
+        _link_trial_random(group, trial_random, ("r_shared",))
+    elif params.encoding == "shared":
         group.run_regularly("r_shared = rand()", when="start", name=f"{name}_shared_random")
     return group
 
+def trial_random_cells(trials: int, params: EMSTDPParams, clock: Clock, namespace: dict,
+                       name: str = "trial_random") -> NeuronGroup:
+    """One cell per trial of a batch holding the trial's shared-random numbers, read each step
+    from the TimedArray ``shared_random`` of the namespace
+    (:mod:`~spiketeach.models.shrestha2019.draws`) in the ``start`` slot, where a trial alone
+    draws them. The Poisson encoding is refused: it draws inside the run."""
+    _batched_input("", params)
+    group = NeuronGroup(trials, BATCH_RANDOM_CELL, clock=clock, namespace=namespace, name=name)
+    group.run_regularly(_clean(BATCH_SHARED_RANDOM), when="start", name=f"{name}_draw")
+    return group
+
+def _batched_input(eqs: str, params: EMSTDPParams) -> str:
+    """Input-cell equations of a batch: the shared-random numbers linked from the trial's cell
+    of :func:`trial_random_cells`; the Poisson encoding is refused (it draws inside the run)."""
+    if params.encoding != "shared":
+        raise ValueError(f"encoding={params.encoding!r} draws one random number per input cell "
+                         "and step inside the run, which a batch cannot give each trial as it "
+                         "would draw it alone: batch encoding='shared' or run the trials alone")
+    return eqs.replace("r_shared : 1 (shared)", "r_shared : 1 (linked)")
+
+def _link_trial_random(group: NeuronGroup, cells: NeuronGroup, names) -> None:
+    trials = len(cells)
+    index = np.repeat(np.arange(trials), TrialBatch(trials).per_trial(len(group), group.name))
+    for name in names:
+        setattr(group, name, linked_var(cells, name, index=index))
+
 def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, namespace: dict,
-                     *, learning: bool = True, name: str = "input") -> NeuronGroup:
+                     *, learning: bool = True, name: str = "input",
+                     trial_random: NeuronGroup | None = None) -> NeuronGroup:
     """Input cells of the fast formulation: the same spikes as :func:`input_layer` (same random
     numbers, drawn in the same order), signalled only as on/off changes (event ``flip``), and
-    the pre-side window end of the first projection (event ``lend``) when it ``learning``."""
+    the pre-side window end of the first projection (event ``lend``) when it ``learning``.
+    ``trial_random``: as for :func:`input_layer`."""
     n = stimulus.values.shape[1]
-    eqs = FAST_INPUT_NEURON + (LEARN_PRE if learning else "")
+    batched = trial_random is not None
+    eqs = FAST_INPUT_NEURON if not batched else _batched_input(FAST_INPUT_NEURON, params)
+    eqs += LEARN_PRE if learning else ""
     decay = LEARN_PRE_DECAY if learning and params.update == "rmsprop" else ""
     shared = params.encoding == "shared"
     if shared:
@@ -152,7 +196,8 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
         # which the thresholder sees from the two shared numbers alone (no per-cell state);
         # only switching cells update dflip and h1 (= Σ over phase-1 steps of on, written as
         # +(T/2 − k) when switching on at step k < T/2 and −(T/2 − k) when switching off)
-        eqs += "r_prev : 1 (shared)  # r of the previous step (2 at a window start: all off)\n"
+        eqs += ("r_prev : 1 (shared)" if not batched else "r_prev : 1 (linked)") + \
+            "  # r of the previous step (2 at a window start: all off)\n"
         events = {"flip": "int(r_shared < p_spike) != int(r_prev < p_spike)"}
     else:
         events = {"flip": "dflip != 0"}
@@ -166,10 +211,15 @@ def fast_input_layer(stimulus: TimedArray, params: EMSTDPParams, clock: Clock, n
     group.thresholder["wstart"].when = "start"
     group.thresholder["wstart"].order = -1
     group.run_on_event("wstart", FAST_INPUT_LOAD[params.encoding], when="start", order=0)
-    if shared:
+    if shared and batched:  # the trials' cells update the numbers in this slot
+        _link_trial_random(group, trial_random, ("r_shared", "r_prev"))
+        if decay:
+            group.run_regularly(_clean(decay), when="start", name=f"{name}_shared_random")
+    elif shared:
         group.run_regularly(_clean(decay + """
         r_prev = r_shared * int(kstep != 0) + 2.0 * int(kstep == 0)
         r_shared = rand()"""), when="start", name=f"{name}_shared_random")
+    if shared:
         group.run_on_event("flip", counted(_clean("""
         dflip = int(r_shared < p_spike) - int(r_prev < p_spike)
         h1 += dflip * (T_half - kstep) * int(kstep < T_half)"""), params), when="after_thresholds",
@@ -190,7 +240,7 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
              error: bool = True, loss: bool = False, theta_e: float = 1.0,
              gated: bool = False, held_input: bool = False, pre_learning: bool = False,
              window_end: bool = True, signed_error: bool = False,
-             name: str = "layer*") -> NeuronGroup:
+             drawn_targets: bool = False, name: str = "layer*") -> NeuronGroup:
     """A layer of discrete-time IF cells (eq. 1), with their two-channel error neurons.
 
     Parameters
@@ -210,6 +260,9 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
         The ``wend`` event (needed by post-side learning and by count monitors).
     signed_error : bool
         Fast formulation: one error event ``err`` with the sign in ``esign``.
+    drawn_targets : bool
+        A batch: the loss neurons read their target spikes from the TimedArray ``target_spike``
+        (each trial's, drawn in numpy) instead of drawing them.
     """
     code_timing = error and params.timing == "code"
     eqs = IF_NEURON + (ERROR_CHANNELS if error else "s_last : 1\n")
@@ -234,7 +287,7 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
                         clock=clock, namespace=namespace, name=name)
     code = integration_code(error, loss, held_input=held_input,
                             pre_learning=params.update if pre_learning else None,
-                            timing=params.timing)
+                            timing=params.timing, drawn_targets=drawn_targets)
     if error and signed_error:
         code += "\n" + FAST_ERROR_SIGN
     group.run_regularly(code, when="groups", name=f"{group.name}_integrate")
@@ -264,7 +317,7 @@ def if_layer(n: int, theta: float, params: EMSTDPParams, clock: Clock, namespace
 
 def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params: EMSTDPParams,
                       namespace: dict, *, learn: bool = True, symmetric_feedback: bool = False,
-                      one_to_one: bool = False, fast: bool = False,
+                      one_to_one: bool = False, fast: bool = False, trials: int = 1,
                       name: str = "forward*") -> Synapses:
     """All-to-all forward synapses (W: len(post) × len(pre)) with eq. 12 at the window end
     (``one_to_one``: cell k → cell k, W of length len(pre)).
@@ -273,12 +326,16 @@ def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params
     pre cell's error neurons with the same weight (error network = forward weights transposed).
     ``fast``: the fast formulation — from input cells (:func:`fast_input_layer`) the synapses
     deliver on/off changes into the held drive ``I_in``; learning runs from the pre side (the
-    pre group needs ``pre_learning``).
+    pre group needs ``pre_learning``). ``trials``: the groups hold that many independent copies
+    (:mod:`spiketeach.core.batch`); ``W`` then holds one matrix per trial (trials × the shape
+    above) and each trial's block of synapses gets its own.
     """
-    W = np.asarray(W, dtype=float)
-    shape = (len(pre),) if one_to_one else (len(post), len(pre))
-    if W.shape != shape or (one_to_one and len(pre) != len(post)):
-        raise ValueError(f"weights {pre.name} -> {post.name}: shape {W.shape}, expected {shape}")
+    batch = TrialBatch(trials)
+    n_pre, n_post = batch.per_trial(len(pre), pre.name), batch.per_trial(len(post), post.name)
+    shape = (n_pre,) if one_to_one else (n_post, n_pre)
+    Ws = _per_trial(W, shape, trials, f"weights {pre.name} -> {post.name}")
+    if one_to_one and n_pre != n_post:
+        raise ValueError(f"weights {pre.name} -> {post.name}: one-to-one needs groups of one size")
     on_pre, on_post, on_event = {}, {}, {}
     if fast and "dflip" in pre.variables:
         on_pre["pre"] = "I_in_post += w * dflip_pre"
@@ -310,11 +367,11 @@ def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params
                    clock=post.clock, namespace=namespace, name=name)
     if one_to_one:  # one synapse per pair of cells (single-synapse experiments, §4.1)
         syn.connect(j="i")
-        syn.w = W
+        syn.w = batch.stack(Ws)
     else:
-        i, j = dense_indices(len(pre), len(post))
+        i, j = batch.dense_indices(n_pre, n_post)
         syn.connect(i=i, j=j)
-        syn.w = W.T.ravel()
+        syn.w = batch.stack([w.T.ravel() for w in Ws])
     syn.v = 1.0  # the code's RMSprop accumulator starts at 1
     syn.eta = params.eta
     if learn:
@@ -325,13 +382,13 @@ def emstdp_projection(pre: NeuronGroup, post: NeuronGroup, W: np.ndarray, params
     return syn
 
 def fixed_feedback(source: NeuronGroup, target: NeuronGroup, B: np.ndarray,
-                   name: str = "feedback*") -> Synapses:
+                   name: str = "feedback*", trials: int = 1) -> Synapses:
     """Fixed random feedback (FA / DFA): ±B from the source's error spikes to the target's
-    error neurons. ``B`` has shape (len(target), len(source))."""
-    B = np.asarray(B, dtype=float)
-    if B.shape != (len(target), len(source)):
-        raise ValueError(f"feedback {source.name} -> {target.name}: shape {B.shape}, expected "
-                         f"{(len(target), len(source))}")
+    error neurons. ``B`` has shape (len(target), len(source)); with ``trials`` copies in the
+    groups, one such matrix per trial (trials × the per-trial shape)."""
+    batch = TrialBatch(trials)
+    n_src, n_tgt = batch.per_trial(len(source), source.name), batch.per_trial(len(target), target.name)
+    Bs = _per_trial(B, (n_tgt, n_src), trials, f"feedback {source.name} -> {target.name}")
     if "esign" in source.variables:  # fast formulation: one signed error event
         on_pre, on_event = {"fb": "Ie_post += B * esign_pre"}, {"fb": "err"}
     else:
@@ -339,7 +396,17 @@ def fixed_feedback(source: NeuronGroup, target: NeuronGroup, B: np.ndarray,
         on_event = {"fb_pos": "err_pos", "fb_neg": "err_neg"}
     syn = Synapses(source, target, "B : 1 (constant)", on_pre=on_pre, on_event=on_event,
                    clock=target.clock, name=name)
-    i, j = dense_indices(len(source), len(target))
+    i, j = batch.dense_indices(n_src, n_tgt)
     syn.connect(i=i, j=j)
-    syn.B = B.T.ravel()
+    syn.B = batch.stack([b.T.ravel() for b in Bs])
     return syn
+
+def _per_trial(values, shape: tuple, trials: int, what: str) -> np.ndarray:
+    """``values`` as (trials, *shape): one trial's array (trials = 1) or one per trial."""
+    arr = np.asarray(values, dtype=float)
+    if trials == 1 and arr.shape == shape:
+        arr = arr[None]
+    if arr.shape != (trials, *shape):
+        expected = shape if trials == 1 else (trials, *shape)
+        raise ValueError(f"{what}: shape {arr.shape}, expected {expected}")
+    return arr

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
 
+from spiketeach.core.batch import TrialBatch
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.models.shrestha2019.params import EMSTDPParams
@@ -98,15 +99,38 @@ class EMSTDPNetwork(HandleMixin):
     learn_gate: TimedArray
     window_counts: list[EventMonitor]  # (h1, h2) of each recorded layer at every window end
     spike_monitors: list[SpikeMonitor] = field(default_factory=list)
-    seed: int = 0
+    #: the seed, or for a batch (:mod:`spiketeach.core.batch`) the list of the trials' seeds
+    seed: int | list[int] = 0
     #: the values of :meth:`state_views` the network was built with (readable before any run,
     #: also on standalone devices)
     built_state: dict = field(default_factory=dict, repr=False)
+    #: independent copies of the network in these groups, trial-major (a batch)
+    trials: int = 1
+    #: a batch's random numbers, one row per step: the shared-random input number of each
+    #: trial (steps × trials) and the loss neurons' target spikes (steps × trials·n_out),
+    #: drawn in numpy (:mod:`~spiketeach.models.shrestha2019.draws`); None alone
+    shared_random: TimedArray | None = None
+    target_spike: TimedArray | None = None
     _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
     def output(self) -> NeuronGroup:
         return self.layers[-1]
+
+    @property
+    def is_batch(self) -> bool:
+        """Built from a list of seeds (a batch, also of one trial): its blocks take the
+        trials' random numbers (:mod:`~spiketeach.protocols.shrestha2019.batch`)."""
+        return isinstance(self.seed, list)
+
+    @property
+    def batch(self) -> TrialBatch:
+        return TrialBatch(self.trials)
+
+    @property
+    def n_outputs(self) -> int:
+        """Output cells of one trial."""
+        return self.layer_sizes[-1]
 
     @property
     def duration(self):
@@ -128,10 +152,18 @@ class EMSTDPNetwork(HandleMixin):
             views[f"feedback{k}.B"] = syn.B
         return views
 
-    def initial_state(self, seed: int) -> dict[str, np.ndarray]:
-        """The t = 0 state for another ``seed`` (same build, new initialisation)."""
+    def initial_state(self, seed) -> dict[str, np.ndarray]:
+        """The t = 0 state for another ``seed`` (same build, new initialisation); a batch
+        takes one seed per trial (an int: every trial from that seed)."""
+        if not self.is_batch:
+            return self._trial_initial_state(self.built_state, seed)
+        seeds = [int(seed)] * self.trials if np.ndim(seed) == 0 else [int(s) for s in seed]
+        template = self.batch.split_state(self.built_state)[0]
+        return self.batch.stack_states([self._trial_initial_state(template, s) for s in seeds])
+
+    def _trial_initial_state(self, template: dict, seed: int) -> dict[str, np.ndarray]:
         W, B = initial_values(self.layer_sizes, self.params, self.feedback, seed)
-        state = {k: v.copy() for k, v in self.built_state.items()}
+        state = {k: v.copy() for k, v in template.items()}
         for k, w in enumerate(W):
             state[f"forward{k}.w"] = w.T.ravel()
             state[f"forward{k}.v"] = np.ones(w.size)
@@ -139,11 +171,46 @@ class EMSTDPNetwork(HandleMixin):
             state[f"feedback{k}.B"] = b.T.ravel()
         return state
 
-    def weights(self) -> list[np.ndarray]:
-        """Forward weight matrices (n_post × n_pre) as they are now."""
-        return [np.asarray(syn.w[:]).reshape(n_in, n_out).T.copy()
-                for syn, n_in, n_out in zip(self.forward, self.layer_sizes[:-1],
-                                            self.layer_sizes[1:])]
+    # A batch's state holds every key once per trial, the (shared) constants (η, thresholds)
+    # too, so that it splits into the trials' states (TrialBatch.split_state); a batch shares
+    # them, so they must be equal in every trial of a state that is set.
+    def get_state(self) -> dict[str, np.ndarray]:
+        state = HandleMixin.get_state(self)
+        if self.is_batch:
+            for key in self._shared_keys():
+                state[key] = np.repeat(state[key], self.trials)
+        return state
+
+    def state_pairs(self, state: dict[str, np.ndarray]) -> list[tuple[object, np.ndarray]]:
+        if not self.is_batch:
+            return HandleMixin.state_pairs(self, state)
+        state = dict(state)
+        for key in self._shared_keys():
+            if key not in state:
+                continue
+            values = np.asarray(state[key], dtype=float).ravel()
+            if values.size != self.trials or np.any(values != values[0]):
+                raise ValueError(f"{key} must be one value repeated for the {self.trials} "
+                                 f"trials of this batch (a batch shares it), got {values}")
+            state[key] = values[:1]
+        return HandleMixin.state_pairs(self, state)
+
+    def _shared_keys(self) -> list[str]:
+        return [key for key, view in self.state_views().items()
+                if getattr(view.variable, "scalar", False)]
+
+    def weights(self, trial: int | None = None) -> list[np.ndarray]:
+        """Forward weight matrices (n_post × n_pre) as they are now (of trial ``trial`` of a
+        batch)."""
+        if self.is_batch:
+            if trial is None or not 0 <= trial < self.trials:
+                raise ValueError(f"this network holds a batch of {self.trials} trials: pass "
+                                 f"trial= 0..{self.trials - 1}")
+            w = [self.batch.split(syn.w[:], syn.name)[trial] for syn in self.forward]
+        else:
+            w = [np.asarray(syn.w[:]) for syn in self.forward]
+        return [wk.reshape(n_in, n_out).T.copy()
+                for wk, n_in, n_out in zip(w, self.layer_sizes[:-1], self.layer_sizes[1:])]
 
 def initial_values(sizes, params, feedback, seed):
     rng = np.random.default_rng(seed)
