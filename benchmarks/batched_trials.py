@@ -244,6 +244,10 @@ def main(argv=None) -> int:
                              "less work per step)")
     parser.add_argument("--quick", action="store_true", help="batches 1 and 10, 22 presentations")
     parser.add_argument("--out", default=str(HERE / "results"))
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the formulations of the existing result that this run does "
+                             "not measure (their rates and same-results flags as recorded); the "
+                             "first of --formulations gives the headline")
     args = parser.parse_args(argv)
     sizes = [1, 10] if args.quick else [int(b) for b in args.batches.split(",")]
     presentations = 22 if args.quick else args.presentations
@@ -268,6 +272,31 @@ def main(argv=None) -> int:
     return 0
 
 
+def _kept(args, forms: list) -> dict:
+    """With ``--keep``: the formulations of the existing result that this run does not measure,
+    each with what that run recorded (same presentations per trial, or refused)."""
+    path = Path(args.out) / "batched_trials.json"
+    if not getattr(args, "keep", False) or args.quick or not path.exists():
+        return {}
+    old = json.loads(path.read_text())
+    kept = {}
+    for form in old.get("formulations", []):
+        if form in forms:
+            continue
+        if old["presentations_per_trial"] != len(sweep.spiking_schedule_flags(
+                config(args.presentations, 1))):
+            raise SystemExit(f"--keep: {path} was measured with other presentations per trial")
+        kept[form] = {
+            "batches": old["batches"][form], "trials_per_min": old["trials_per_min"][form],
+            "trials_per_wall_min": old["trials_per_wall_min"][form],
+            "speedup_over_batch1": old["speedup_over_batch1"][form],
+            "same_results_as_reference_batch1": old["same_results_as_reference_batch1"][form],
+            "run": old.get("kept_from_earlier_run", {}).get(form) or {
+                "version": old.get("version"), "load_average": old.get("load_average"),
+                "complete": old.get("complete")}}
+    return kept
+
+
 def write(results: dict, args, presentations: int, done: bool) -> None:
     forms = list(results)
     # every seed that the reference at batch 1 ran: the same test errors and spike counts
@@ -281,20 +310,29 @@ def write(results: dict, args, presentations: int, done: bool) -> None:
     wall = {form: {str(n): res["trials_per_wall_min"] for n, res in by_n.items()}
             for form, by_n in results.items()}
     speedup = {form: {str(n): r[n] / r[1] for n in r} for form, r in rate.items() if 1 in r}
-    ref1 = rate[forms[0]][1]
-    over_fig4 = {form: {str(n): r[n] / ref1 for n in r} for form, r in rate.items()}
     main_form = forms[0]
     cfg = config(presentations, 1)
+    kept = _kept(args, forms)
+    for form, old in kept.items():
+        # recorded by an earlier run of this script: its rates and check as they were
+        rate[form] = {int(n): v for n, v in old["trials_per_min"].items()}
+        wall[form] = old["trials_per_wall_min"]
+        speedup[form] = old["speedup_over_batch1"]
+        same[form] = old["same_results_as_reference_batch1"]
+    ref1 = rate["reference"][1] if "reference" in rate else rate[forms[0]][1]
+    over_fig4 = {form: {str(n): r[n] / ref1 for n in r} for form, r in rate.items()}
     result = {
         "benchmark": "batched_trials",
         "network": "-".join(map(str, sweep.LEARNER_SIZES)), "depth": DEPTH,
-        "formulations": forms,
+        "formulations": forms + list(kept),
+        "kept_from_earlier_run": {form: old["run"] for form, old in kept.items()},
         "device": "cpp_standalone, 1 thread",
         "presentations_per_trial": int(len(sweep.spiking_schedule_flags(cfg))),
         "figure_presentations_per_trial": 11_100,
         "config": {k: v for k, v in cfg.as_dict().items() if k not in ("batch", "formulation")},
-        "batches": {form: {str(n): {k: v for k, v in res.items() if k != "records"}
-                           for n, res in by_n.items()} for form, by_n in results.items()},
+        "batches": {**{form: {str(n): {k: v for k, v in res.items() if k != "records"}
+                              for n, res in by_n.items()} for form, by_n in results.items()},
+                    **{form: old["batches"] for form, old in kept.items()}},
         "trials_per_min": {form: {str(n): v for n, v in r.items()} for form, r in rate.items()},
         "trials_per_wall_min": wall,
         "rate_note": "trials per minute of CPU time (this process + the binary; the machine is "
@@ -308,6 +346,8 @@ def write(results: dict, args, presentations: int, done: bool) -> None:
         "target_holds": {form: (s["100"] >= 3.0) if "100" in s else None
                          for form, s in speedup.items()},
         "same_results_as_reference_batch1": same,
+        "same_results_base": f"{forms[0]} at batch 1 (the fast formulation's spikes equal the "
+                             "reference's: tests/models/samadi2017/test_batch.py)",
         "teachers": "random, unbalanced (speed only)",
         "machine": platform.platform(), "cpus": os.cpu_count(),
         "cpu_note": "one core of a shared 2-core machine (other jobs running: timings noisy)",
