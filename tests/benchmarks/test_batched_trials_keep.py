@@ -2,18 +2,7 @@
 recorded rates, and its first formulation gives the headline speed-up."""
 
 import argparse
-import importlib.util
 import json
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "batched_trials.py"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("batched_trials_keep", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _measured(rates: dict) -> dict:
@@ -22,8 +11,8 @@ def _measured(rates: dict) -> dict:
                 "records": records} for n, r in rates.items()}
 
 
-def test_keep_carries_the_other_formulation_and_fast_gives_the_headline(tmp_path):
-    bench = _bench()
+def test_keep_carries_the_other_formulation_and_fast_gives_the_headline(tmp_path, load_benchmark):
+    bench = load_benchmark("batched_trials")
     args = argparse.Namespace(out=str(tmp_path), quick=False, keep=False, presentations=110)
     bench.write({"reference": _measured({1: 100.0, 100: 160.0})}, args, 110, done=True)
     args.keep = True
@@ -39,8 +28,8 @@ def test_keep_carries_the_other_formulation_and_fast_gives_the_headline(tmp_path
     assert "reference" in saved["kept_from_earlier_run"]
 
 
-def test_without_keep_the_other_formulation_is_dropped(tmp_path):
-    bench = _bench()
+def test_without_keep_the_other_formulation_is_dropped(tmp_path, load_benchmark):
+    bench = load_benchmark("batched_trials")
     args = argparse.Namespace(out=str(tmp_path), quick=False, keep=False, presentations=110)
     bench.write({"reference": _measured({1: 100.0, 100: 160.0})}, args, 110, done=True)
     bench.write({"fast": _measured({1: 90.0, 100: 360.0})}, args, 110, done=True)

@@ -1,19 +1,8 @@
 """The side-by-side EMSTDP run's headline lands in the family's speed record (issue 17)."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "emstdp_vs_authors.py"
-
-
-def _module():
-    spec = importlib.util.spec_from_file_location("emstdp_vs_authors", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _result(quick=False):
@@ -24,10 +13,10 @@ def _result(quick=False):
                                          "n_test": 500}}
 
 
-def test_merge_keeps_the_speed_record_and_adds_both_codes(tmp_path):
+def test_merge_keeps_the_speed_record_and_adds_both_codes(tmp_path, load_benchmark):
     speed = tmp_path / "emstdp_speed.json"
     speed.write_text(json.dumps({"samples_per_s": {"784-100-10 T=100": 150.0}}))
-    _module().merge_into_speed(_result(), tmp_path / "side.json", speed)
+    load_benchmark("emstdp_vs_authors").merge_into_speed(_result(), tmp_path / "side.json", speed)
     record = json.loads(speed.read_text())
     assert record["samples_per_s"] == {"784-100-10 T=100": 150.0}
     assert record["samples_per_cpu_s"] == {"ours": 900.0, "authors": 200.0}
@@ -36,9 +25,9 @@ def test_merge_keeps_the_speed_record_and_adds_both_codes(tmp_path):
     assert record["side_by_side"]["source"].startswith("benchmarks/results/side.json")
 
 
-def test_merge_refuses_a_quick_run_and_leaves_the_record_alone(tmp_path):
+def test_merge_refuses_a_quick_run_and_leaves_the_record_alone(tmp_path, load_benchmark):
     speed = tmp_path / "emstdp_speed.json"
     speed.write_text("{}")
     with pytest.raises(ValueError, match="quick"):
-        _module().merge_into_speed(_result(quick=True), tmp_path / "side.json", speed)
+        load_benchmark("emstdp_vs_authors").merge_into_speed(_result(quick=True), tmp_path / "side.json", speed)
     assert speed.read_text() == "{}"
