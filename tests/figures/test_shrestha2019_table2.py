@@ -13,8 +13,8 @@ from spiketeach.core.checkpoint import save_checkpoint
 def test_partial_rows_come_from_the_checkpoints(figure_script, tmp_path):
     table = figure_script("shrestha2019/table2")
     key = "mnist 784-500-10 SW"
-    log = {"samples": [0, 5000, 10000], "test_accuracy": [0.1, 0.85, 0.8725],
-           "train_accuracy": [float("nan"), 0.8, 0.88], "wall_s": [1.0, 2.0, 3.0]}
+    log = {"samples": [0, 5000, 7500, 10000], "test_accuracy": [0.1, 0.85, 0.86, 0.8725],
+           "train_accuracy": [float("nan"), 0.8, 0.85, 0.88], "wall_s": [1.0, 2.0, 2.5, 3.0]}
     save_checkpoint(tmp_path / "run" / (key.replace(" ", "_") + ".npz"), {"w": np.zeros(2)},
                     {"log": log, "epoch": 1, "block": 0, "wall_s": 3.0, "order": None})
     out = tmp_path / "out"
@@ -33,6 +33,12 @@ def test_partial_rows_come_from_the_checkpoints(figure_script, tmp_path):
     assert row["params"]["timing"] == "code" and row["params"]["T"] == 200
     assert row["params"]["hidden_ratio"] == 0.2 and row["params"]["output_ratio"] == 1.0
     assert res["ours"]["accuracy"]["mnist 784-500-10 DFA"] == 66.9
+    # what the curve predicts at the paper's 2e6 samples: its line in log2(samples) from 5000 on
+    slope, icpt = np.polyfit(np.log2([5000, 7500, 10000]), [85.0, 86.0, 87.25], 1)
+    pred = res["ours"]["prediction"][key]
+    assert pred["per_doubling"] == pytest.approx(slope)
+    assert pred["predicted"] == pytest.approx(min(100.0, icpt + slope * np.log2(2e6)))
+    assert "mnist 784-500-10 DFA" not in res["ours"]["prediction"]  # no curve to fit
     assert res["ours"]["accuracy"]["mnist 784-500-500-10 SW"] is None  # no checkpoint
     assert (out / "table2.png").exists()
     with pytest.raises(ValueError, match="--run-dir"):
