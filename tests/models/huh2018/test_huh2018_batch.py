@@ -48,18 +48,21 @@ def _forward_alone_and_batched(params, steps, name):
 
 def _train_alone_and_batched(device, build_dir, with_forward=True):
     """Each trial trained alone (one build, re-run per task trial), then the batch (one
-    build, one run per iteration for all trials)."""
-    ws = _weights()
+    build, one run per iteration for all trials); with the Brian2 forward pass, also the
+    forward passes of both builds on the same inputs (3 task trials per network)."""
+    ws, xs = _weights(), _inputs(TASK.steps)
     select_device(device, build_dir=build_dir / "alone" if build_dir else None)
     forward = brian2_forward(ws[0], TASK.steps, P) if with_forward else None
     alone = [train(TASK, w, P, CONFIG, seed=s, progress=QUIET, forward=forward)
              for w, s in zip(ws, SEEDS)]
+    runs_alone = [forward(w, x) for w, x in zip(ws, xs)] if with_forward else None
     reset_device()
     select_device(device, build_dir=build_dir / "batch" if build_dir else None)
     forward = brian2_forward(ws, TASK.steps, P, examples=CONFIG.batch) if with_forward else None
     batched = train_batch(TASK, ws, P, CONFIG, seeds=SEEDS, progress=QUIET, forward=forward)
+    runs_batched = forward(ws, xs) if with_forward else None
     reset_device()
-    return ws, alone, batched
+    return ws, alone, batched, (runs_alone, runs_batched)
 
 
 def _max_differences(alone, batched, exact):
@@ -126,12 +129,13 @@ def test_batch_forward_equals_networks_alone_on_numpy(runtime, neuron, dt, steps
 
 
 def test_batch_training_equals_trials_trained_alone_on_numpy():
-    ws, alone, batched = _train_alone_and_batched("runtime", None)
+    ws, alone, batched, runs = _train_alone_and_batched("runtime", None)
     _assert_training_same(ws, alone, batched, exact=True)
+    _max_differences(*runs, exact=True)
 
 
 def test_batch_training_with_the_numpy_forward_equals_trials_alone():
-    ws, alone, batched = _train_alone_and_batched("runtime", None, with_forward=False)
+    ws, alone, batched, _ = _train_alone_and_batched("runtime", None, with_forward=False)
     _assert_training_same(ws, alone, batched, exact=True)
 
 
@@ -183,6 +187,7 @@ def test_bad_batches_raise(runtime):
 
 @pytest.mark.standalone
 def test_batch_equals_trials_alone_on_cpp_standalone(tmp_path):
-    ws, alone, batched = _train_alone_and_batched("cpp_standalone", tmp_path)
+    ws, alone, batched, runs = _train_alone_and_batched("cpp_standalone", tmp_path)
     diffs = _assert_training_same(ws, alone, batched, exact=False)
-    print("cpp_standalone, training: max abs difference per array", diffs)
+    diffs.update(_max_differences(*runs, exact=False))
+    print("cpp_standalone: max abs difference per array", diffs)
