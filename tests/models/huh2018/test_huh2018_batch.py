@@ -159,6 +159,24 @@ def test_batch_checkpoint_resumes_exactly_and_only_as_the_same_batch(tmp_path):
                     resume=True)
 
 
+def test_batch_state_holds_each_trials_weights(runtime):
+    ws = _weights()
+    net = build(ws, TASK.steps, P, examples=2)
+    alone = build(ws[0], TASK.steps, P, name="alone")
+    state = net.get_state()  # the values it was built with
+    assert state.keys() == alone.get_state().keys()
+    for k, (w, back) in enumerate(zip(ws, net.weights_from_state(state))):
+        single = alone.state_of(w)
+        for key, values in net.batch.split_state(state)[k].items():  # 2 copies per trial
+            np.testing.assert_array_equal(values, np.tile(single[key], 2))
+        for name in ("U", "W", "b", "O"):
+            np.testing.assert_array_equal(getattr(back, name), getattr(w, name))
+    seeded = net.initial_state(SEEDS)
+    for key, values in net.state_of(ws).items():
+        np.testing.assert_array_equal(seeded[key], values)
+    assert [u.shape for u in net.weights()] == [(3, N, 2), (3, N, N), (3, 2, N)]
+
+
 def test_bad_batches_raise(runtime):
     ws, xs = _weights(), _inputs(TASK.steps)
     net = build(ws, TASK.steps, P)
