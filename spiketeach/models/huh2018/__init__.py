@@ -39,11 +39,14 @@ UNSUPPORTED_DEVICES = {
 }
 
 
-def build(weights: Weights, steps: int, params: Huh2018Params | None = None, *,
+def build(weights, steps: int, params: Huh2018Params | None = None, *,
           formulation: str | None = None, **kwargs) -> Huh2018Network:
-    """The Brian2 network (:func:`.spiking.build_reference`) for trials of ``steps`` steps;
-    :meth:`~.Huh2018Network.forward` runs one trial. Only "reference" exists (the learning is
-    the numpy adjoint, so there is nothing in Brian2 to rewrite); on genn this raises."""
+    """The Brian2 network (:func:`.spiking.build_reference`) for task trials of ``steps``
+    steps; :meth:`~.Huh2018Network.forward` runs them. ``weights``: one :class:`Weights`, or a
+    list of them — a batch of independent networks in one Brian2 network
+    (:mod:`spiketeach.core.batch`), each giving what it gives alone; ``examples=k`` runs k task
+    trials of each network side by side. Only "reference" exists (the learning is the numpy
+    adjoint, so there is nothing in Brian2 to rewrite); on genn this raises."""
     formulation = choose_formulation(formulation, "reference", offered=("reference",))
     if formulation != "reference":
         raise ValueError(f"huh2018 has no {formulation!r} formulation: "

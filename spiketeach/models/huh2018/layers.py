@@ -12,7 +12,7 @@ from brian2 import Clock, NeuronGroup, Synapses, TimedArray, second
 from scipy.special import i0e
 
 import spiketeach.models.huh2018.equations as eq
-from spiketeach.core.connectivity import dense_indices
+from spiketeach.core.batch import TrialBatch
 
 from .params import Huh2018Params
 
@@ -44,7 +44,7 @@ def neuron_equations(params: Huh2018Params) -> str:
 
 
 def neurons(n: int, params: Huh2018Params, clock: Clock, name: str) -> NeuronGroup:
-    """The n neurons (theta: no threshold at all; QIF: threshold and reset)."""
+    """n neurons (all copies' together; theta: no threshold at all; QIF: threshold and reset)."""
     kwargs = {}
     if params.neuron == "qif":
         kwargs = {"threshold": eq.QIF_THRESHOLD, "reset": eq.QIF_RESET}
@@ -59,14 +59,19 @@ def inputs(stimulus: TimedArray, clock: Clock, name: str) -> NeuronGroup:
 
 
 def dense_synapses(source: NeuronGroup, target: NeuronGroup, model: str, variable: str,
-                   matrix: np.ndarray, clock: Clock, name: str,
+                   matrices, clock: Clock, name: str,
                    namespace: dict | None = None) -> Synapses:
-    """All-to-all synapses whose ``variable`` holds ``matrix`` (n_target x n_source);
+    """All-to-all synapses whose ``variable`` holds ``matrices``, one (n_target x n_source)
+    matrix per copy of the network in the groups (:mod:`spiketeach.core.batch`: block-diagonal,
+    copy-major; one copy: today's single network, the same synapses in the same order);
     ``namespace``: names the presynaptic subexpressions use (the input's TimedArray)."""
+    matrices = [np.asarray(m, float) for m in matrices]
+    batch = TrialBatch(len(matrices))
     syn = Synapses(source, target, model, clock=clock, name=name, namespace=namespace or {})
-    i, j = dense_indices(len(source), len(target))
+    i, j = batch.dense_indices(batch.per_trial(len(source), source.name),
+                               batch.per_trial(len(target), target.name))
     syn.connect(i=i, j=j)
-    setattr(syn, variable, np.asarray(matrix, float).T.ravel())
+    setattr(syn, variable, batch.stack([m.T.ravel() for m in matrices]))
     return syn
 
 

@@ -34,8 +34,8 @@ from spiketeach.models.huh2018.weights import NAMES
 
 from .tasks import Batch
 
-__all__ = ["TrainConfig", "TrainState", "AdjointTraining", "train", "evaluate",
-           "brian2_forward"]
+__all__ = ["TrainConfig", "TrainState", "AdjointTraining", "train", "evaluate", "score",
+           "brian2_forward", "numpy_batch_forward"]
 
 
 @dataclass(frozen=True)
@@ -94,28 +94,28 @@ class TrainState:
         self.adam.load(state, self.weights)
 
 
-def brian2_forward(weights: Weights, steps: int, params: Huh2018Params):
-    """A forward pass through the Brian2 network (on the device selected now), one trial at a
-    time, as a function ``(weights, x) -> Trajectory`` like :func:`simulate`."""
+def brian2_forward(weights, steps: int, params: Huh2018Params, examples: int = 1):
+    """A forward pass through the Brian2 network (on the device selected now), as a function
+    ``(weights, x) -> Trajectory`` like :func:`simulate`; ``examples`` task trials per Brian2
+    run (default: one run per task trial). ``weights`` a list (one per trial): the forward pass
+    of a batch of networks, ``(list of Weights, x of trials x examples x steps x n_in) -> list
+    of Trajectory`` (:func:`train_batch`)."""
     from spiketeach.models.huh2018 import build
 
-    net = build(weights, steps, params)
+    return build(weights, steps, params, examples=examples).forward
 
-    def forward(w: Weights, x) -> Trajectory:
-        runs = [net.forward(w, trial) for trial in np.asarray(x, float)]
-        reset = None if runs[0].reset is None else np.concatenate([r.reset for r in runs], 1)
-        return Trajectory(np.concatenate([r.v for r in runs], 1),
-                          np.concatenate([r.s for r in runs], 1), reset, params.dt)
 
+def numpy_batch_forward(params: Huh2018Params):
+    """The numpy forward pass of a batch of networks, one after the other (the default of
+    :func:`train_batch`): ``(list of Weights, x) -> list of Trajectory``."""
+    def forward(weights, x):
+        return [simulate(w, xk, params) for w, xk in zip(weights, x)]
     return forward
 
 
-def evaluate(weights: Weights, batch: Batch, params: Huh2018Params, rate_cost: float = 0.0,
-             task=None, forward=None) -> dict:
-    """Loss, its parts, spikes per trial and neuron, the readout (and, for a task with an
-    ``accuracy``, the percent correct) of ``weights`` on ``batch``; ``trajectory`` included."""
-    forward = forward or (lambda w, x: simulate(w, x, params))
-    trajectory = forward(weights, batch.x)
+def score(weights: Weights, batch: Batch, trajectory: Trajectory, rate_cost: float = 0.0,
+          task=None) -> dict:
+    """What :func:`evaluate` returns, for the recorded ``trajectory`` of ``batch``."""
     J, parts, _, _ = Objective(batch.y, batch.mask, rate_cost).evaluate(trajectory.s, weights.O)
     o = np.transpose(trajectory.s @ weights.O.T, (1, 0, 2))
     out = {"loss": J, **parts, "o": o, "trajectory": trajectory,
@@ -123,6 +123,14 @@ def evaluate(weights: Weights, batch: Batch, params: Huh2018Params, rate_cost: f
     if task is not None and hasattr(task, "accuracy") and batch.labels is not None:
         out["accuracy"] = task.accuracy(o, batch.labels)
     return out
+
+
+def evaluate(weights: Weights, batch: Batch, params: Huh2018Params, rate_cost: float = 0.0,
+             task=None, forward=None) -> dict:
+    """Loss, its parts, spikes per trial and neuron, the readout (and, for a task with an
+    ``accuracy``, the percent correct) of ``weights`` on ``batch``; ``trajectory`` included."""
+    forward = forward or (lambda w, x: simulate(w, x, params))
+    return score(weights, batch, forward(weights, batch.x), rate_cost, task)
 
 
 class AdjointTraining(BlockTraining):
@@ -145,19 +153,34 @@ class AdjointTraining(BlockTraining):
     def run_block(self, block: int, state):
         if state is not None:
             self.holder.set_state(state)
-        c = self.config
-        sums = {"loss": 0.0, "error": 0.0, "rate_hz": 0.0}
-        for _ in range(c.iterations_per_block):
-            batch = self.task.sample(self.rng, c.batch)
-            objective = Objective(batch.y, batch.mask, c.rate_cost)
-            weights = self.holder.weights
-            gradient = backward(weights, batch.x, self.forward(weights, batch.x), objective,
-                                self.params)
-            self.holder.weights = self.holder.adam.step(weights, gradient)
-            sums["loss"] += gradient.loss
-            sums["error"] += gradient.parts["error"]
-            sums["rate_hz"] += gradient.parts["rate_hz"]
-        return {k: v / c.iterations_per_block for k, v in sums.items()}
+        sums = self.new_sums()
+        for _ in range(self.config.iterations_per_block):
+            batch = self.draw()
+            self.step(batch, self.forward(self.holder.weights, batch.x), sums)
+        return self.means(sums)
+
+    # one iteration in three parts, so that a batch of networks (AdjointBatchTraining) runs
+    # the forward passes of all its trials at once and everything else per trial, as here
+    def draw(self) -> Batch:
+        """This iteration's task trials, from this run's RNG."""
+        return self.task.sample(self.rng, self.config.batch)
+
+    def step(self, batch: Batch, trajectory: Trajectory, sums: dict) -> None:
+        """The gradient on ``batch`` (run forward as ``trajectory``) and one Adam step."""
+        objective = Objective(batch.y, batch.mask, self.config.rate_cost)
+        weights = self.holder.weights
+        gradient = backward(weights, batch.x, trajectory, objective, self.params)
+        self.holder.weights = self.holder.adam.step(weights, gradient)
+        sums["loss"] += gradient.loss
+        sums["error"] += gradient.parts["error"]
+        sums["rate_hz"] += gradient.parts["rate_hz"]
+
+    @staticmethod
+    def new_sums() -> dict:
+        return {"loss": 0.0, "error": 0.0, "rate_hz": 0.0}
+
+    def means(self, sums: dict) -> dict:
+        return {k: v / self.config.iterations_per_block for k, v in sums.items()}
 
     def record(self, block: int, answers, clock: WallClock) -> None:
         self.log["iteration"].append((block + 1) * self.config.iterations_per_block)
@@ -178,8 +201,11 @@ class AdjointTraining(BlockTraining):
     def test(self, state, blocks_done: int, clock: WallClock) -> None:
         if state is not None:
             self.holder.set_state(state)
-        e = evaluate(self.holder.weights, self.test_batch, self.params, self.config.rate_cost,
-                     self.task, self.forward)
+        self.log_test(evaluate(self.holder.weights, self.test_batch, self.params,
+                               self.config.rate_cost, self.task, self.forward), blocks_done)
+
+    def log_test(self, e: dict, blocks_done: int) -> None:
+        """Add the held-out scores ``e`` (:func:`evaluate`) after ``blocks_done`` blocks."""
         entry = {"blocks": blocks_done,
                  "iteration": blocks_done * self.config.iterations_per_block,
                  **{k: e[k] for k in ("loss", "error", "rate_hz", "spikes_per_neuron")}}
