@@ -21,6 +21,7 @@ from .network import (
     build_network,
     check_weights,
     circle_decoder,
+    draw_noise,
     initial_weights,
     optimal_weights,
     thresholds,
@@ -29,7 +30,7 @@ from .params import DEFAULT, OSCILLATOR, Bourdoukan2015Params
 
 __all__ = ["build", "UNSUPPORTED_DEVICES", "Bourdoukan2015Params", "DEFAULT", "OSCILLATOR",
            "DynamicsNetwork", "Weights", "build_network", "check_weights", "circle_decoder",
-           "initial_weights", "optimal_weights", "thresholds"]
+           "draw_noise", "initial_weights", "optimal_weights", "thresholds"]
 
 #: What a device does not run of this family, and why (docs/devices.md has the table).
 UNSUPPORTED_DEVICES = {
@@ -41,7 +42,9 @@ UNSUPPORTED_DEVICES = {
 def build(weights: Weights, stimulus, params: Bourdoukan2015Params | None = None, *,
           formulation: str | None = None, **kwargs) -> DynamicsNetwork:
     """The Brian2 network (:func:`.network.build_network`); ``result.run()`` runs the whole
-    stimulus. Only the "reference" formulation exists."""
+    stimulus. Only the "reference" formulation exists. A sequence of ``Weights`` (with
+    per-trial stimuli and, noise on, per-trial noise drawn in numpy: :func:`.network.draw_noise`)
+    builds a batch of independent trials in one network (:mod:`spiketeach.core.batch`)."""
     formulation = choose_formulation(formulation, "reference", offered=("reference",))
     if formulation != "reference":
         raise ValueError(f"bourdoukan2015 has no {formulation!r} formulation: "

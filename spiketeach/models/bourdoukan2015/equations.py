@@ -63,6 +63,15 @@ noise_T = sigma_T * randn()
 above = 0
 """
 
+#: The same, the noise drawn beforehand in numpy (``draw_noise``: per trial of a batch, whose
+#: Brian2 random stream would be shared): this step's voltage noise (the xi term, its scale then 0)
+#: and threshold noise read from TimedArrays; V after its Euler step, as the numpy step adds it.
+DRAWN_NOISE = """
+V += voltage_noise(t, i)
+noise_T = threshold_noise(t, i)
+above = 0
+"""
+
 #: A neuron at or above its noisy threshold is a candidate ...
 CANDIDATE = "margin >= 0"
 
