@@ -33,7 +33,10 @@ def build(weights, biases, images, params: Hunsberger2015Params | None = None, *
     (:func:`.network.build_converted_network`); run ``result.network`` for ``result.duration``.
 
     ``formulation``: only "reference" exists (there is no learning to rewrite); on the genn
-    device this raises, as :data:`UNSUPPORTED_DEVICES` says.
+    device this raises, as :data:`UNSUPPORTED_DEVICES` says. ``weights`` and ``biases`` as one
+    list of layers per network (e.g. networks trained with different seeds) build a batch of
+    independent networks in one (:mod:`spiketeach.core.batch`), each presenting the shared
+    ``images`` or its own (trials × n_images × n_inputs).
     """
     formulation = choose_formulation(formulation, "reference", offered=("reference",))
     if formulation != "reference":

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from brian2 import Clock, Network, NeuronGroup, SpikeMonitor, StateMonitor, TimedArray, second
 
+from spiketeach.core.batch import TrialBatch
 from spiketeach.core.clocks import step_clock
 
 from ..alpha import alpha_projection
@@ -45,8 +46,8 @@ from .equations import (
 )
 from .params import Hunsberger2015Params, check_nonnegative, check_positive
 
-__all__ = ["check_layers", "filtered_train_population", "build_converted_network",
-           "ConvertedNetwork"]
+__all__ = ["check_layers", "check_batch", "is_batch", "filtered_train_population",
+           "build_converted_network", "ConvertedNetwork"]
 
 
 def _namespace(tau_rc, tau_ref, tau_s, amplitude) -> dict:
@@ -114,10 +115,43 @@ def check_layers(weights, biases, n_inputs: int | None = None) -> tuple[list, li
     return weights, biases
 
 
+def check_batch(weights, biases, images) -> tuple[list, list, list]:
+    """A batch of converted networks: ``weights`` and ``biases`` one list of layers per trial
+    (each trial's layers as :func:`check_layers` wants them, the trials' shapes equal),
+    ``images`` (trials × n_images × n_inputs, or n_images × n_inputs shared by every trial).
+    Returns per-trial lists ``(weights, biases, images)``, or a ValueError naming the problem."""
+    weights, biases = list(weights), list(biases)
+    trials = len(weights)
+    if len(biases) != trials:
+        raise ValueError(f"a batch of {trials} networks (weights) needs {trials} bias lists, "
+                         f"got {len(biases)}")
+    images = np.asarray(images, dtype=float)
+    if images.ndim == 2:
+        images = np.broadcast_to(images, (trials,) + images.shape)
+    if images.ndim != 3 or len(images) != trials:
+        raise ValueError(f"a batch of {trials} networks needs images of shape (n_images, "
+                         f"n_inputs) or ({trials}, n_images, n_inputs), got {images.shape}")
+    checked = [check_layers(w, b, images.shape[2]) for w, b in zip(weights, biases)]
+    shapes = [[w.shape for w in c[0]] for c in checked]
+    for k, sh in enumerate(shapes[1:], 1):
+        if sh != shapes[0]:
+            raise ValueError(f"trial {k}'s layers {sh} differ from trial 0's {shapes[0]}: the "
+                             "networks of a batch must have one shape")
+    return [c[0] for c in checked], [c[1] for c in checked], [np.asarray(x) for x in images]
+
+
+def is_batch(weights) -> bool:
+    """Whether ``weights`` holds several networks (a list of lists of 2-D matrices) rather than
+    one network's layers (a list of 2-D matrices)."""
+    weights = list(weights)
+    return bool(weights) and not hasattr(weights[0], "shape") and np.ndim(weights[0][0]) == 2
+
+
 @dataclass
 class ConvertedNetwork:
     """What :func:`build_converted_network` made: run ``network`` for
-    ``n_images * presentation``, then :meth:`scores` gives each image's mean output."""
+    ``n_images * presentation``, then :meth:`scores` gives each image's mean output (a batch
+    of ``trials`` networks: one row of results per trial)."""
 
     network: Network
     hidden: list
@@ -129,16 +163,33 @@ class ConvertedNetwork:
     #: the first layer's input, one row (W_0^T image) per image; new images: set its values to
     #: :meth:`input_values` (e.g. as a BlockRunner's ``timed_arrays``)
     image_input: TimedArray
+    #: W_0 (a batch: trials × n_inputs × n_hidden0)
     input_weights: np.ndarray
+    #: independent networks in these groups (spiketeach.core.batch), trial-major
+    trials: int = 1
+
+    @property
+    def batch(self) -> TrialBatch:
+        return TrialBatch(self.trials)
 
     def input_values(self, images) -> np.ndarray:
-        """Values of :attr:`image_input` that present ``images`` (n_images rows)."""
-        images = np.atleast_2d(np.asarray(images, dtype=float))
-        if images.shape != (self.n_images, self.input_weights.shape[0]):
-            expected = (self.n_images, self.input_weights.shape[0])
-            raise ValueError(f"images must have shape {expected} (the network was built for "
+        """Values of :attr:`image_input` that present ``images`` (n_images rows; a batch: the
+        same images to every trial, or trials × n_images × n_inputs)."""
+        images = np.asarray(images, dtype=float)
+        n_in = self.input_weights.shape[-2]
+        if self.trials == 1:
+            images = np.atleast_2d(images)
+            if images.shape != (self.n_images, n_in):
+                raise ValueError(f"images must have shape {(self.n_images, n_in)} (the network "
+                                 f"was built for that), got {images.shape}")
+            return images @ self.input_weights
+        if images.ndim == 2:
+            images = np.broadcast_to(images, (self.trials,) + images.shape)
+        if images.shape != (self.trials, self.n_images, n_in):
+            raise ValueError(f"images must have shape {(self.n_images, n_in)} or "
+                             f"{(self.trials, self.n_images, n_in)} (the batch was built for "
                              f"that), got {images.shape}")
-        return images @ self.input_weights
+        return self.batch.columns([x @ w for x, w in zip(images, self.input_weights)])
 
     @property
     def duration(self):
@@ -148,21 +199,33 @@ class ConvertedNetwork:
         return round(self.params.presentation / self.params.dt)
 
     def output_trace(self) -> np.ndarray:
-        """Output y, shape (n_images, steps per image, n_classes)."""
-        y = np.asarray(self.output_monitor.y).T  # (steps, classes)
+        """Output y, shape (n_images, steps per image, n_classes) (a batch: trials × ...)."""
+        y = np.asarray(self.output_monitor.y).T  # (steps, trials × classes)
         n = self.steps_per_image()
-        return y[: self.n_images * n].reshape(self.n_images, n, -1)
+        y = y[: self.n_images * n].reshape(self.n_images, n, self.trials, -1)
+        return y[:, :, 0] if self.trials == 1 else y.transpose(2, 0, 1, 3).copy()
 
     def scores(self, settle: float | None = None) -> np.ndarray:
-        """Mean output over [settle, presentation) of each image (n_images × n_classes)."""
+        """Mean output over [settle, presentation) of each image (n_images × n_classes; a
+        batch: trials × n_images × n_classes)."""
         settle = self.params.settle if settle is None else settle
         first = round(settle / self.params.dt)
-        return self.output_trace()[:, first:, :].mean(axis=1)
+        return self.output_trace()[..., first:, :].mean(axis=-2)
 
-    def mean_rates(self) -> list[float]:
-        """Mean firing rate (Hz) of each hidden layer over the whole run."""
+    def mean_rates(self) -> list:
+        """Mean firing rate (Hz) of each hidden layer over the whole run (a batch: one such
+        list per trial)."""
         t = self.n_images * self.params.presentation
-        return [float(np.mean(np.asarray(m.count)) / t) for m in self.spike_monitors]
+        counts = [self.batch.split(np.asarray(m.count), m.name) for m in self.spike_monitors]
+        rates = [[float(np.mean(c[k]) / t) for c in counts] for k in range(self.trials)]
+        return rates[0] if self.trials == 1 else rates
+
+    def spike_counts(self) -> list:
+        """Spikes per hidden neuron over the run, one array per layer (a batch: one such list
+        per trial)."""
+        counts = [self.batch.split(np.asarray(m.count), m.name) for m in self.spike_monitors]
+        per_trial = [[c[k] for c in counts] for k in range(self.trials)]
+        return per_trial[0] if self.trials == 1 else per_trial
 
 
 def build_converted_network(weights, biases, images, params: Hunsberger2015Params | None = None,
@@ -173,15 +236,26 @@ def build_converted_network(weights, biases, images, params: Hunsberger2015Param
     ----------
     weights, biases : sequences of arrays
         ``W_k`` (n_in × n_out) and ``b_k`` as trained (``x_{k+1} = f(x_k @ W_k + b_k)``, the last
-        layer linear); see :func:`check_layers`.
+        layer linear); see :func:`check_layers`. A batch (:mod:`spiketeach.core.batch`): one
+        such list per network (all of one shape, e.g. trained with different seeds), built as
+        independent copies in one network; each gives the spikes and outputs it gives alone
+        (tests/models/hunsberger2015/test_hunsberger2015_batch.py).
     images : array (n_images, n_inputs)
-        Inputs as given to the rate network (e.g. pixels scaled to [0, 1]).
+        Inputs as given to the rate network (e.g. pixels scaled to [0, 1]); a batch: the same
+        for every network, or (trials, n_images, n_inputs), each network its own.
     params : Hunsberger2015Params
-        Neurons (tau_rc, tau_ref, gain, amplitude), synapse tau_s, dt, presentation time.
+        Neurons (tau_rc, tau_ref, gain, amplitude), synapse tau_s, dt, presentation time
+        (shared by a batch).
     """
     params = params or Hunsberger2015Params()
-    images = np.atleast_2d(np.asarray(images, dtype=float))
-    weights, biases = check_layers(weights, biases, images.shape[1])
+    if is_batch(weights):
+        Ws, bs, xs = check_batch(weights, biases, images)
+    else:
+        x = np.atleast_2d(np.asarray(images, dtype=float))
+        W, b = check_layers(weights, biases, x.shape[1])
+        Ws, bs, xs = [W], [b], [x]
+    trials = len(Ws)
+    batch = TrialBatch(trials)
     steps = params.presentation / params.dt
     if abs(steps - round(steps)) > 1e-6:
         raise ValueError(f"presentation ({params.presentation} s) must be a whole number of "
@@ -189,26 +263,34 @@ def build_converted_network(weights, biases, images, params: Hunsberger2015Param
     clock = step_clock(params.dt * second, f"{name}_clock")
     ns = _namespace(params.tau_rc, params.tau_ref, params.tau_s, params.amplitude)
     # the first layer's weighted input, one row per image, stepping every presentation
-    image_input = TimedArray(images @ weights[0], dt=params.presentation * second,
-                             name=f"{name}_image_input")
+    image_input = TimedArray(batch.columns([x @ W[0] for x, W in zip(xs, Ws)]),
+                             dt=params.presentation * second, name=f"{name}_image_input")
     ns["image_input"] = image_input
     hidden, projections, monitors = [], [], []
-    for k in range(len(weights) - 1):
+    n_layers = len(Ws[0])
+
+    def per_trial(matrices):  # alpha_projection's W: one matrix, or one per trial
+        return matrices[0] if trials == 1 else matrices
+
+    for k in range(n_layers - 1):
         eqs = (IMAGE_INPUT if k == 0 else SPIKING_INPUT) + UNIT_CURRENT
-        group = _lif(weights[k].shape[1], eqs, clock, ns, f"{name}_hidden{k}")
+        group = _lif(batch.cells(Ws[0][k].shape[1]), eqs, clock, ns, f"{name}_hidden{k}")
         group.gain = params.gain
-        group.bias = biases[k]
+        group.bias = batch.stack([b[k] for b in bs])
         if k:
-            projections.append(alpha_projection(hidden[-1], group, weights[k].T, namespace=ns,
-                                                name=f"{name}_w{k}"))
+            projections.append(alpha_projection(hidden[-1], group,
+                                                per_trial([W[k].T for W in Ws]), namespace=ns,
+                                                name=f"{name}_w{k}", trials=trials))
         hidden.append(group)
         monitors.append(SpikeMonitor(group, record=False, name=f"{name}_spikes{k}"))
-    readout = NeuronGroup(weights[-1].shape[1], READOUT, method="exact", clock=clock,
+    readout = NeuronGroup(batch.cells(Ws[0][-1].shape[1]), READOUT, method="exact", clock=clock,
                           namespace=ns, name=f"{name}_readout")
-    readout.bias = biases[-1]
-    projections.append(alpha_projection(hidden[-1], readout, weights[-1].T, namespace=ns,
-                                        name=f"{name}_w{len(weights) - 1}"))
+    readout.bias = batch.stack([b[-1] for b in bs])
+    projections.append(alpha_projection(hidden[-1], readout, per_trial([W[-1].T for W in Ws]),
+                                        namespace=ns, name=f"{name}_w{n_layers - 1}",
+                                        trials=trials))
     out_mon = StateMonitor(readout, "y", record=True, clock=clock, name=f"{name}_output")
     net = Network(*hidden, *projections, readout, *monitors, out_mon)
-    return ConvertedNetwork(net, hidden, readout, out_mon, monitors, params, len(images),
-                            image_input, weights[0])
+    input_weights = Ws[0][0] if trials == 1 else np.stack([W[0] for W in Ws])
+    return ConvertedNetwork(net, hidden, readout, out_mon, monitors, params, len(xs[0]),
+                            image_input, input_weights, trials)
