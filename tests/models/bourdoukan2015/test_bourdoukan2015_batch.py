@@ -76,7 +76,7 @@ def _run(device, tmp_path):
     batched = _blocks(net, BlockRunner(net.network, net.duration), None,
                       [np.stack([t[1][b] for t in trials]) for b in range(2)],
                       [np.stack([t[2][b] for t in trials]) for b in range(2)])
-    weights = net.weights()
+    weights, S = net.weights(), net.spike_matrix(STEPS)  # (of block 1)
     reset_device()
     worst = {}
     for block, (i_b, t_b, state_b) in enumerate(batched):
@@ -97,6 +97,10 @@ def _run(device, tmp_path):
         np.testing.assert_array_equal(w.fast.T.ravel(), last[k]["fast.w"])
         np.testing.assert_array_equal(w.slow.T.ravel(), last[k]["slow.W"])
         np.testing.assert_array_equal(w.D, trials[k][0].D)
+    for k, (i_k, t_k) in enumerate(net.batch.split_spikes(*batched[1][:2], N)):
+        expected = np.zeros((STEPS, N))
+        expected[np.round(t_k / P.dt).astype(int), i_k] = 1
+        np.testing.assert_array_equal(S[k], expected)
     # the test means something: spikes in every block, both rules moved, trials differ
     counts = [[len(block[0]) for block in a] for a in alone]
     assert np.min(counts) >= 10, counts
