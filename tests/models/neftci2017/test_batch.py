@@ -173,10 +173,12 @@ def test_batch_values_and_refusals(runtime):
         run_erbp_batch_block(single, None, np.stack([x] * 3), np.stack([y] * 3), LEARN, SEEDS)
 
 
-def test_batched_training_equals_each_trial_trained_alone(runtime):
+def test_batched_training_equals_each_trial_trained_alone(runtime, tmp_path):
     """train_erbp_batch (EpochBatchTraining), 2 trials over 2 blocks of a 16-8-2 network on
-    balanced epochs (4 digits per class): each trial's learning curve and final weights are those of train_erbp for
-    that trial alone (its own orders of the training set and block seeds)."""
+    balanced epochs (4 digits per class): each trial's learning curve and final weights are
+    those of train_erbp for that trial alone (its own orders of the training set and block
+    seeds); a batched run killed after its first block resumes from its checkpoint to the same
+    end."""
     sizes, seeds = [16, 8, 2], [4, 9]
     rng = np.random.default_rng(5)
     x, y = rng.uniform(0, 1, (18, sizes[0])), np.arange(18) % 2
@@ -196,6 +198,24 @@ def test_batched_training_equals_each_trial_trained_alone(runtime):
         for key, value in st.items():
             np.testing.assert_array_equal(split[k][key], value, err_msg=key)
         assert not np.array_equal(st["forward0.w"], alone.built_state["forward0.w"])
+
+    class Killed(Exception):
+        pass
+
+    def kill_after_block_1(line):
+        if "block 2/" in str(line):  # block 2 has run; the checkpoint holds block 1
+            raise Killed
+
+    ckpt, rngs = tmp_path / "batch.npz", lambda: [np.random.default_rng(s + 1) for s in seeds]
+    again = neftci2017.build(sizes, N_PRES, params=P, seed=seeds, name="again")
+    with pytest.raises(Killed):
+        train_erbp_batch(again, xtr, ytr, xte, yte, checkpoint=ckpt, rngs=rngs(),
+                         **(kw | {"progress": kill_after_block_1}))
+    logs_r, state_r = train_erbp_batch(again, xtr, ytr, xte, yte, checkpoint=ckpt, resume=True,
+                                       rngs=rngs(), **kw)
+    assert [lg.test_accuracy for lg in logs_r] == [lg.test_accuracy for lg in logs]
+    for key, value in state.items():
+        np.testing.assert_array_equal(state_r[key], value, err_msg=key)
     with pytest.raises(ValueError, match="balanced epochs of at most"):
         train_erbp_batch(net, xtr, ytr, xte, yte, rngs=[np.random.default_rng(0)] * 2,
                          **(kw | {"n_train": 40}))
