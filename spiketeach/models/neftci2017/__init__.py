@@ -9,6 +9,12 @@ Read the model in :mod:`~spiketeach.models.neftci2017.equations` and
 (:mod:`~spiketeach.models.neftci2017.spiking`): "fast" (default) updates at presynaptic spikes
 as the code does, "reference" checks the same rule at every step for every synapse (tests prove
 the two equal). Training in blocks: :mod:`spiketeach.protocols.neftci2017.training`.
+
+A sequence of seeds builds a batch of independent trials in one network
+(:mod:`spiketeach.core.batch`; "reference" and "fast"; their random numbers drawn per trial in
+numpy, :mod:`~spiketeach.models.neftci2017.draws`): trial k gives the spikes and weights of the
+network built alone with the k-th seed (tests/models/neftci2017/test_batch.py); its blocks run
+with :mod:`spiketeach.protocols.neftci2017.batch`.
 """
 
 from __future__ import annotations
@@ -33,13 +39,15 @@ UNSUPPORTED_DEVICES = {
 
 
 def build(layer_sizes, n_presentations: int, *, formulation: str | None = None,
-          params: ERBPParams | None = None, seed: int = 0, weights=None,
+          params: ERBPParams | None = None, seed=0, weights=None,
           feedback_weights=None, record=(), name: str = "erbp") -> ERBPNetwork:
     """Build an eRBP network for blocks of ``n_presentations`` samples
     (:func:`~spiketeach.models.neftci2017.spiking.build_erbp_network`).
 
     ``formulation``: "fast" (default, event-driven) or "reference" (per step); there is no
     genn formulation: on the genn device this raises, as :data:`UNSUPPORTED_DEVICES` says.
+    ``seed``: an int, or a sequence of seeds for a batch of trials (``weights`` and
+    ``feedback_weights`` then one per trial).
     """
     formulation = choose_formulation(formulation, DEFAULT_FORMULATION,
                                      offered=("reference", "fast"))

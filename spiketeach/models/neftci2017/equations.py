@@ -31,7 +31,7 @@ from __future__ import annotations
 __all__ = ["TWO_COMPARTMENT", "TC_THRESHOLD", "TC_RESET", "NOISE_TARGET",
            "ERROR_NEURON", "ERROR_THRESHOLD", "ERROR_RESET", "ERROR_INPUT", "ERROR_FLOOR_EVENT",
            "ERROR_FLOOR",
-           "ESCAPE_INPUT", "POISSON_INPUT", "INPUT_THRESHOLD",
+           "ESCAPE_INPUT", "POISSON_INPUT", "INPUT_THRESHOLD", "DRAWN_INPUT_THRESHOLD",
            "FORWARD_MODEL", "ERBP_LEARN", "TRANSMIT", "PER_STEP_LEARN", "PERBP_MODEL", "PERBP_LEARN", "PERBP_TRANSMIT",
            "FEEDBACK_MODEL", "FEEDBACK_ON_PRE"]
 
@@ -76,6 +76,10 @@ hazard = poisson_rate * drive(t, i) : Hz
 """
 #: the dead time is the group's refractory period (Brian2 checks not_refractory itself)
 INPUT_THRESHOLD = "rand() < hazard * dt"
+#: the same comparison in a batch of trials: ``u_drawn(t, i)`` is the number the trial alone
+#: draws with ``rand()`` at this step for this cell, drawn in numpy
+#: (:mod:`~spiketeach.models.neftci2017.draws`; a batch's one ``rand()`` stream would not give it)
+DRAWN_INPUT_THRESHOLD = "u_drawn(t, i) < hazard * dt"
 
 # --------------------------------------------------------------------------------------------
 # Forward synapses and the eRBP rule (code: peRBPConnection.cpp)

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
 
+from spiketeach.core.batch import TrialBatch
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.models.neftci2017.params import ERBPParams
 
 __all__ = ["check_sizes", "initial_weights", "feedback_matrix", "initial_values",
-           "pixel_currents", "label_currents", "learn_schedule", "ERBPNetwork", "output_counts"]
+           "pixel_currents", "label_currents", "learn_schedule", "ERBPNetwork", "output_counts",
+           "counts_of"]
 
 
 def check_sizes(layer_sizes) -> list[int]:
@@ -132,13 +134,31 @@ class ERBPNetwork(HandleMixin):
     learn_on: TimedArray               # 0/1 per no_learning slot
     output_spikes: SpikeMonitor
     monitors: dict = field(default_factory=dict)
-    seed: int = 0
+    #: the seed, or for a batch (:mod:`spiketeach.core.batch`) the list of the trials' seeds
+    seed: int | list[int] = 0
     built_state: dict = field(default_factory=dict, repr=False)
+    #: independent copies of the network in these groups, trial-major (a batch)
+    trials: int = 1
+    #: a batch's random numbers, one row per step, one column block per trial (drawn in numpy,
+    #: :mod:`~spiketeach.models.neftci2017.draws`): the input and label units' uniform numbers;
+    #: None alone
+    input_draws: TimedArray | None = None
+    label_draws: TimedArray | None = None
     _runner: BlockRunner | None = field(default=None, repr=False)
 
     @property
     def output(self) -> NeuronGroup:
         return self.layers[-1]
+
+    @property
+    def is_batch(self) -> bool:
+        """Built from a list of seeds (a batch, also of one trial): its blocks take the trials'
+        random numbers (:mod:`~spiketeach.protocols.neftci2017.batch`)."""
+        return isinstance(self.seed, list)
+
+    @property
+    def batch(self) -> TrialBatch:
+        return TrialBatch(self.trials)
 
     @property
     def duration(self):
@@ -149,14 +169,29 @@ class ERBPNetwork(HandleMixin):
         views.update({f"feedback{k}.B": syn.B for k, syn in enumerate(self.feedback)})
         return views
 
-    def initial_state(self, seed: int) -> dict[str, np.ndarray]:
-        W, B = initial_values(self.layer_sizes, self.params, seed)
-        return state_from(W, B, self.layer_sizes)
+    def initial_state(self, seed) -> dict[str, np.ndarray]:
+        """The t = 0 state for another ``seed`` (same build, new initialisation); a batch
+        takes one seed per trial (an int: every trial from that seed)."""
+        if not self.is_batch:
+            W, B = initial_values(self.layer_sizes, self.params, seed)
+            return state_from(W, B, self.layer_sizes)
+        seeds = [int(seed)] * self.trials if np.ndim(seed) == 0 else [int(s) for s in seed]
+        return self.batch.stack_states([state_from(*initial_values(self.layer_sizes,
+                                                                   self.params, s),
+                                                   self.layer_sizes) for s in seeds])
 
-    def weights(self) -> list[np.ndarray]:
-        return [np.asarray(syn.w[:]).reshape(n_pre, n_post).T.copy()
-                for syn, n_pre, n_post in zip(self.forward, self.layer_sizes[:-1],
-                                              self.layer_sizes[1:])]
+    def weights(self, trial: int | None = None) -> list[np.ndarray]:
+        """Forward weight matrices (n_post × n_pre) as they are now (of trial ``trial`` of a
+        batch)."""
+        if self.is_batch:
+            if trial is None or not 0 <= trial < self.trials:
+                raise ValueError(f"this network holds a batch of {self.trials} trials: pass "
+                                 f"trial= 0..{self.trials - 1}")
+            w = [self.batch.split(syn.w[:], syn.name)[trial] for syn in self.forward]
+        else:
+            w = [np.asarray(syn.w[:]) for syn in self.forward]
+        return [wk.reshape(n_pre, n_post).T.copy()
+                for wk, n_pre, n_post in zip(w, self.layer_sizes[:-1], self.layer_sizes[1:])]
 
 
 def state_from(W, B, sizes) -> dict[str, np.ndarray]:
@@ -175,8 +210,13 @@ def state_from(W, B, sizes) -> dict[str, np.ndarray]:
 def output_counts(monitor: SpikeMonitor, n_presentations: int, sample_duration,
                   n_out: int) -> np.ndarray:
     """Output spike counts per sample, (samples × outputs)."""
-    k = np.floor(np.asarray(monitor.t[:]) / float(sample_duration) + 1e-9).astype(int)
-    i = np.asarray(monitor.i[:], dtype=int)
+    return counts_of(monitor.i[:], monitor.t[:], n_presentations, sample_duration, n_out)
+
+
+def counts_of(i, t, n_presentations: int, sample_duration, n_out: int) -> np.ndarray:
+    """Spike counts per sample (samples × cells) of spikes ``(i, t)`` (cells, seconds)."""
+    k = np.floor(np.asarray(t) / float(sample_duration) + 1e-9).astype(int)
+    i = np.asarray(i, dtype=int)
     keep = k < n_presentations
     counts = np.zeros((n_presentations, n_out))
     np.add.at(counts, (k[keep], i[keep]), 1)
