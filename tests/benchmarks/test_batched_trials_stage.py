@@ -2,20 +2,12 @@
 gpu_check_stage): a dry run on cpp_standalone with a tiny learner and short trials gives a rate
 per N and the target's fields; with no time it skips every N, saying why, and builds nothing."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "batched_trials.py"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("batched_trials_bench", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark):
+    return load_benchmark("batched_trials")
 
 
 def _shape(result, device):
@@ -51,13 +43,11 @@ def test_dry_run_on_cpp_standalone_gives_a_rate_per_n(bench, tmp_path):
     assert result["target"]["at_n"] is None and result["target"]["holds"] is None
 
 
-def test_gpu_check_runs_the_stage_and_reports_what_it_skipped(tmp_path):
+def test_gpu_check_runs_the_stage_and_reports_what_it_skipped(load_benchmark, tmp_path):
     # a dry run (cpp_standalone) with no time for any build: the stage still reports, naming
     # every N it skipped
     import json
-    spec = importlib.util.spec_from_file_location("gpu_check_bench", SCRIPT.with_name("gpu_check.py"))
-    gpu_check = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gpu_check)
+    gpu_check = load_benchmark("gpu_check")
     out = tmp_path / "gpu_check.json"
     assert gpu_check.main(["--device", "cpp_standalone", "--budget-s", "15", "--cases",
                            "samadi2017/reference", "--keep-builds", str(tmp_path / "builds"),
