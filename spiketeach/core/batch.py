@@ -42,7 +42,7 @@ import numpy as np
 from spiketeach.core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from spiketeach.core.connectivity import dense_indices
 
-__all__ = ["TrialBatch", "save_batch_checkpoint", "load_batch_checkpoint"]
+__all__ = ["TrialBatch", "dense_weight_matrices", "save_batch_checkpoint", "load_batch_checkpoint"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,24 @@ class TrialBatch:
         """A batch state, trial by trial (the inverse of :meth:`stack_states`)."""
         parts = {key: self.split(v, key) for key, v in state.items()}
         return [{key: parts[key][k] for key in state} for k in range(self.trials)]
+
+
+def dense_weight_matrices(synapses: Sequence, layer_sizes: Sequence[int],
+                          batch: TrialBatch | None = None, trial: int | None = None
+                          ) -> list[np.ndarray]:
+    """The weight matrices (n_post × n_pre) of all-to-all projections ``synapses`` between
+    consecutive ``layer_sizes``, each connected in the pre-major order of
+    :func:`~spiketeach.core.connectivity.dense_indices` (block by block in a batch): of trial
+    ``trial`` when ``batch`` holds the trials, which then must be named."""
+    if batch is not None:
+        if trial is None or not 0 <= trial < batch.trials:
+            raise ValueError(f"this network holds a batch of {batch.trials} trials: pass "
+                             f"trial= 0..{batch.trials - 1}")
+        w = [batch.split(syn.w[:], syn.name)[trial] for syn in synapses]
+    else:
+        w = [np.asarray(syn.w[:]) for syn in synapses]
+    return [wk.reshape(n_pre, n_post).T.copy()
+            for wk, n_pre, n_post in zip(w, layer_sizes[:-1], layer_sizes[1:])]
 
 
 def save_batch_checkpoint(path: str | os.PathLike, trial_ids: Sequence, state: dict, meta: dict

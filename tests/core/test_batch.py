@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from spiketeach.core.batch import TrialBatch, load_batch_checkpoint, save_batch_checkpoint
+from spiketeach.core.batch import (
+    TrialBatch,
+    dense_weight_matrices,
+    load_batch_checkpoint,
+    save_batch_checkpoint,
+)
 from spiketeach.core.checkpoint import CheckpointError
 from spiketeach.core.connectivity import dense_indices
 
@@ -54,3 +59,24 @@ def test_batch_checkpoint_records_its_trials(tmp_path):
         load_batch_checkpoint(path, [4, 7, 10])
     with pytest.raises(ValueError, match="does not split"):
         save_batch_checkpoint(path, [1, 2, 3, 4], state, {})
+
+
+class _Syn:
+    """A stand-in for a Synapses object: its weights in connection order and its name."""
+
+    def __init__(self, w, name):
+        self.w, self.name = np.asarray(w, dtype=float), name
+
+
+def test_dense_weight_matrices_reads_each_trials_block_in_pre_major_order():
+    sizes = [3, 2]
+    mats = [np.arange(6.0).reshape(2, 3), 10 + np.arange(6.0).reshape(2, 3)]  # n_post x n_pre
+    batch = TrialBatch(2)
+    # pre-major connection order (dense_indices): w[i * n_post + j] = W[j, i], trial after trial
+    syn = _Syn(np.concatenate([m.T.ravel() for m in mats]), "forward0")
+    for k, m in enumerate(mats):
+        np.testing.assert_array_equal(dense_weight_matrices([syn], sizes, batch, k)[0], m)
+    np.testing.assert_array_equal(dense_weight_matrices([_Syn(mats[0].T.ravel(), "f")], sizes)[0],
+                                  mats[0])
+    with pytest.raises(ValueError, match="pass trial= 0..1"):
+        dense_weight_matrices([syn], sizes, batch)

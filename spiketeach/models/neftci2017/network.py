@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
 
-from spiketeach.core.batch import TrialBatch
+from spiketeach.core.batch import TrialBatch, dense_weight_matrices
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.models.neftci2017.params import ERBPParams
@@ -183,15 +183,8 @@ class ERBPNetwork(HandleMixin):
     def weights(self, trial: int | None = None) -> list[np.ndarray]:
         """Forward weight matrices (n_post × n_pre) as they are now (of trial ``trial`` of a
         batch)."""
-        if self.is_batch:
-            if trial is None or not 0 <= trial < self.trials:
-                raise ValueError(f"this network holds a batch of {self.trials} trials: pass "
-                                 f"trial= 0..{self.trials - 1}")
-            w = [self.batch.split(syn.w[:], syn.name)[trial] for syn in self.forward]
-        else:
-            w = [np.asarray(syn.w[:]) for syn in self.forward]
-        return [wk.reshape(n_pre, n_post).T.copy()
-                for wk, n_pre, n_post in zip(w, self.layer_sizes[:-1], self.layer_sizes[1:])]
+        return dense_weight_matrices(self.forward, self.layer_sizes,
+                                     self.batch if self.is_batch else None, trial)
 
 
 def state_from(W, B, sizes) -> dict[str, np.ndarray]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from brian2 import EventMonitor, Network, NeuronGroup, SpikeMonitor, Synapses, TimedArray
 
-from spiketeach.core.batch import TrialBatch
+from spiketeach.core.batch import TrialBatch, dense_weight_matrices
 from spiketeach.core.handle import HandleMixin
 from spiketeach.core.runner import BlockRunner
 from spiketeach.models.shrestha2019.params import EMSTDPParams
@@ -202,15 +202,8 @@ class EMSTDPNetwork(HandleMixin):
     def weights(self, trial: int | None = None) -> list[np.ndarray]:
         """Forward weight matrices (n_post × n_pre) as they are now (of trial ``trial`` of a
         batch)."""
-        if self.is_batch:
-            if trial is None or not 0 <= trial < self.trials:
-                raise ValueError(f"this network holds a batch of {self.trials} trials: pass "
-                                 f"trial= 0..{self.trials - 1}")
-            w = [self.batch.split(syn.w[:], syn.name)[trial] for syn in self.forward]
-        else:
-            w = [np.asarray(syn.w[:]) for syn in self.forward]
-        return [wk.reshape(n_in, n_out).T.copy()
-                for wk, n_in, n_out in zip(w, self.layer_sizes[:-1], self.layer_sizes[1:])]
+        return dense_weight_matrices(self.forward, self.layer_sizes,
+                                     self.batch if self.is_batch else None, trial)
 
 def initial_values(sizes, params, feedback, seed):
     rng = np.random.default_rng(seed)
