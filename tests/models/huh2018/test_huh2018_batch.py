@@ -65,6 +65,15 @@ def _train_alone_and_batched(device, build_dir, with_forward=True):
     return ws, alone, batched, (runs_alone, runs_batched)
 
 
+def _same(diffs, name, y, x, exact, msg, **tol):
+    """Record the largest |x - y| under ``name``; assert y == x exactly, or to ``tol``."""
+    diffs[name] = max(diffs.get(name, 0.0), float(np.abs(np.subtract(x, y)).max()))
+    if exact:
+        np.testing.assert_array_equal(y, x, err_msg=msg)
+    else:
+        np.testing.assert_allclose(y, x, err_msg=msg, **tol)
+
+
 def _max_differences(alone, batched, exact):
     """Compare trial by trial; the largest absolute difference per array."""
     diffs = {}
@@ -72,12 +81,7 @@ def _max_differences(alone, batched, exact):
         for name in ("v", "s"):
             x, y = getattr(a, name), getattr(b, name)
             assert x.shape == y.shape
-            diffs[name] = max(diffs.get(name, 0.0), float(np.abs(x - y).max()))
-            if exact:
-                np.testing.assert_array_equal(y, x, err_msg=f"trial {k}: {name}")
-            else:
-                np.testing.assert_allclose(y, x, rtol=1e-12, atol=1e-12,
-                                           err_msg=f"trial {k}: {name}")
+            _same(diffs, name, y, x, exact, f"trial {k}: {name}", rtol=1e-12, atol=1e-12)
         if a.reset is not None:
             np.testing.assert_array_equal(b.reset, a.reset)
         for e in range(a.v.shape[1]):
@@ -92,22 +96,13 @@ def _assert_training_same(ws, alone, batched, exact):
     diffs = {}
     for k, ((w_alone, t_alone), w_b, log) in enumerate(zip(alone, w_batch, training.logs)):
         for name in ("U", "W", "b", "O"):
-            x, y = getattr(w_alone, name), getattr(w_b, name)
-            diffs[name] = max(diffs.get(name, 0.0), float(np.abs(x - y).max()))
-            if exact:
-                np.testing.assert_array_equal(y, x, err_msg=f"trial {k}: {name}")
-            else:
-                np.testing.assert_allclose(y, x, rtol=1e-12, atol=1e-14,
-                                           err_msg=f"trial {k}: {name}")
+            _same(diffs, name, getattr(w_b, name), getattr(w_alone, name), exact,
+                  f"trial {k}: {name}", rtol=1e-12, atol=1e-14)
         pairs = [(t_alone.log[key], log[key]) for key in ("loss", "error", "rate_hz")]
         pairs += [([t[key] for t in t_alone.log["test"]], [t[key] for t in log["test"]])
                   for key in ("loss", "error", "rate_hz", "spikes_per_neuron")]
         for x, y in pairs:
-            diffs["log"] = max(diffs.get("log", 0.0), float(np.abs(np.subtract(x, y)).max()))
-            if exact:
-                assert y == x, f"trial {k}"
-            else:
-                np.testing.assert_allclose(y, x, rtol=1e-12, err_msg=f"trial {k}")
+            _same(diffs, "log", y, x, exact, f"trial {k}", rtol=1e-12)
     # the test means something: the weights moved, the trials differ, their networks spiked
     for (w1, t), w0 in zip(alone, ws):
         assert np.abs(w1.W - w0.W).max() > 1e-6
