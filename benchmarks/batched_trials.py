@@ -80,9 +80,11 @@ def config(presentations: int, batch: int, formulation: str = "reference",
 
 def measure(formulation: str, batch: int, seeds: list[int], presentations: int, work: Path,
             teachers: Path, progress=print, device: str = "cpp_standalone", layer_sizes=None,
-            deadline: float | None = None) -> dict:
+            deadline: float | None = None, keep_results: bool = False) -> dict:
     """Build ``batch`` trials' binary on ``device`` and run ``seeds`` through it, ``batch`` per
-    run; ``deadline`` (``time.monotonic()``): a run still going then is killed (TimeoutError)."""
+    run; ``deadline`` (``time.monotonic()``): a run still going then is killed (TimeoutError).
+    ``keep_results``: leave each run's result files (``results_dir`` in the returned dict; a
+    later run of the same first seed overwrites an earlier one)."""
     cfg = config(presentations, batch, formulation, layer_sizes)
     depth = min(DEPTH, len(cfg.layer_sizes) - 1)
     t0 = time.perf_counter()
@@ -100,7 +102,7 @@ def measure(formulation: str, batch: int, seeds: list[int], presentations: int, 
         t, c = time.perf_counter(), _cpu()
         recs = sweep.run_spiking_batch(manifest, depth, seeds[start:start + batch],
                                        work / f"runs_{tag}_{batch}", cache_dir=teachers,
-                                       timeout=left)
+                                       timeout=left, keep_results=keep_results)
         run_s.append(time.perf_counter() - t)
         cpu_s.append(_cpu() - c)
         bad = [r for r in recs if r["status"] != "done"]
@@ -118,7 +120,8 @@ def measure(formulation: str, batch: int, seeds: list[int], presentations: int, 
             "cpu_s": cpu_s, "build_s": build_s, "trials_per_min": per_min,
             "trials_per_wall_min": per_min_wall,
             "trial_presentations_per_s": per_min / 60 * len(sweep.spiking_schedule_flags(cfg)),
-            "records": records}
+            "records": records,
+            **({"results_dir": str(work / f"runs_{tag}_{batch}")} if keep_results else {})}
 
 
 #: what a first build is guessed to take before one was timed on that device (seconds; the

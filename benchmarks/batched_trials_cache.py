@@ -88,18 +88,13 @@ def main(argv=None) -> int:
             seeds = list(range(n))
             # one build directory per batch size: a re-run of this script compiles nothing
             r = bt.measure("fast", n, seeds * args.repeats, args.presentations, work / f"b{n}",
-                           teachers)
-            manifest = json.loads((work / f"b{n}" / "build_fast" / sweep.MANIFEST).read_text())
-            kept = work / f"kept_{n}"
-            shutil.rmtree(kept, ignore_errors=True)
-            sweep.run_spiking_batch(manifest, bt.DEPTH, seeds, kept, cache_dir=teachers,
-                                    keep_results=True)
-            results = next(kept.glob(f"d{bt.DEPTH}_s0_b{n}"))
+                           teachers, keep_results=True)
+            results = Path(r["results_dir"]) / f"d{bt.DEPTH}_s0_b{n}"
             rows[str(n)] = {"cpu_s_per_trial": min(r["cpu_s"]) / n,
                             "cpu_s_per_trial_runs": [c / n for c in r["cpu_s"]],
                             "wall_s_per_trial": min(r["run_s"]) / n,
                             "state_bytes": state_bytes(results), "build_s": r["build_s"]}
-            shutil.rmtree(kept, ignore_errors=True)
+            shutil.rmtree(r["results_dir"], ignore_errors=True)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
